@@ -1,0 +1,102 @@
+"""Settings, read from the environment, then `.env`, then the defaults below.
+
+Nested groups use `__` in variable names: `DATABASE__URL`, `AUTH__SECRET_KEY`, ...
+"""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'marketplace.db'}"
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    algorithm: str = "HS256"
+    access_token_ttl: int = Field(default=900, ge=1, description="seconds")
+    refresh_token_ttl: int = Field(default=14 * 24 * 3600, ge=1, description="seconds")
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    # Argon2id cost; the defaults are argon2-cffi's (RFC 9106's second recommendation).
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65_536, ge=8)
+    password_parallelism: int = Field(default=4, ge=1)
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = True
+    storage_url: str = ""
+
+
+class HttpSettings(BaseModel):
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    directory: Path = PROJECT_ROOT / "logs"
+    rotation: str = "20 MB"
+    retention: str = "14 days"
+    to_file: bool = True
+
+
+class PaymentsSettings(BaseModel):
+    provider_url: str = ""
+
+
+class NotificationsSettings(BaseModel):
+    sender: str = "log"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database: DatabaseSettings = DatabaseSettings()
+    auth: AuthSettings = AuthSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()
+    payments: PaymentsSettings = PaymentsSettings()
+    notifications: NotificationsSettings = NotificationsSettings()
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_in_production(self) -> Self:
+        if self.environment is Environment.PRODUCTION and (
+            self.auth.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+            or len(self.auth.secret_key.get_secret_value()) < 32  # noqa: PLR2004
+        ):
+            raise ValueError(
+                "AUTH__SECRET_KEY must be set to a secret of at least 32 characters in production"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,151 @@
+"""User and refresh-token repositories: rows in, domain entities out."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select, tuple_, update
+
+from src.domain.pagination import Slice
+from src.domain.users.entities import Credentials, RefreshToken, Role, User
+from src.infrastructure.database import BaseRepository
+from src.infrastructure.database.tables import RefreshTokensTable, UsersTable
+from src.infrastructure.errors import Conflict
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email already exists", code="emailTaken")
+
+
+def _to_user(row: UsersTable) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        role=Role(row.role),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class UserRepository(BaseRepository[UsersTable]):
+    table = UsersTable
+    conflicts = {"uq_users_email_normalized": _email_taken}  # noqa: RUF012
+
+    async def add(self, user: User, *, email_normalized: str, password_hash: str) -> User:
+        row = UsersTable(
+            id=user.id,
+            email=user.email,
+            email_normalized=email_normalized,
+            full_name=user.full_name,
+            role=user.role.value,
+            password_hash=password_hash,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        )
+        return _to_user(await self._add(row))
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = await self._get(user_id)
+        return None if row is None else _to_user(row)
+
+    async def find_credentials(self, email_normalized: str) -> Credentials | None:
+        statement = select(UsersTable.id, UsersTable.role, UsersTable.password_hash).where(
+            UsersTable.email_normalized == email_normalized
+        )
+        row = (await self._execute(statement)).one_or_none()
+        if row is None:
+            return None
+        return Credentials(user_id=row.id, role=Role(row.role), password_hash=row.password_hash)
+
+    async def find_id_by_email(self, email_normalized: str) -> UUID | None:
+        statement = select(UsersTable.id).where(UsersTable.email_normalized == email_normalized)
+        return await self._one_or_none(statement)
+
+    async def update(
+        self,
+        user_id: UUID,
+        *,
+        updated_at: datetime,
+        full_name: str | None = None,
+        password_hash: str | None = None,
+        role: Role | None = None,
+    ) -> User | None:
+        row = await self._get(user_id)
+        if row is None:
+            return None
+        if full_name is not None:
+            row.full_name = full_name
+        if password_hash is not None:
+            row.password_hash = password_hash
+        if role is not None:
+            row.role = role.value
+        row.updated_at = updated_at
+        await self._flush()
+        return _to_user(row)
+
+    async def list_newest_first(
+        self, *, limit: int, after: tuple[datetime, UUID] | None
+    ) -> Slice[User]:
+        """Users by creation, newest first; `after` is the key of the previous page's last."""
+        order = (UsersTable.created_at, UsersTable.id)
+        statement = select(UsersTable).order_by(*(column.desc() for column in order))
+        if after is not None:
+            statement = statement.where(tuple_(*order) < tuple_(*after))
+        rows = list(await self._all(statement.limit(limit + 1)))
+        users = [_to_user(row) for row in rows[:limit]]
+        next_key = (users[-1].created_at, users[-1].id) if len(rows) > limit else None
+        return Slice(items=users, next_key=next_key)
+
+
+def _to_refresh_token(row: RefreshTokensTable) -> RefreshToken:
+    return RefreshToken(
+        id=row.id,
+        user_id=row.user_id,
+        family_id=row.family_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class RefreshTokenRepository(BaseRepository[RefreshTokensTable]):
+    table = RefreshTokensTable
+
+    async def add(self, token: RefreshToken, *, token_hash: str) -> None:
+        await self._add(
+            RefreshTokensTable(
+                id=token.id,
+                token_hash=token_hash,
+                user_id=token.user_id,
+                family_id=token.family_id,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+
+    async def find_by_hash(self, token_hash: str) -> RefreshToken | None:
+        statement = select(RefreshTokensTable).where(RefreshTokensTable.token_hash == token_hash)
+        row = await self._one_or_none(statement)
+        return None if row is None else _to_refresh_token(row)
+
+    async def revoke(self, token_id: UUID, *, now: datetime) -> bool:
+        """Revoke one token; False if it was already revoked (someone else used it first)."""
+        statement = (
+            update(RefreshTokensTable)
+            .where(RefreshTokensTable.id == token_id, RefreshTokensTable.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        result = await self._execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke_family(self, family_id: UUID, *, now: datetime) -> None:
+        """Revoke every token issued from one login."""
+        await self._execute(
+            update(RefreshTokensTable)
+            .where(
+                RefreshTokensTable.family_id == family_id,
+                RefreshTokensTable.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )

@@ -1,0 +1,72 @@
+"""`BaseRepository[Table]`: what every domain repository builds on.
+
+A repository works inside the running `@transaction` (it never opens, commits or closes a
+session), flushes so that database errors surface at the statement that caused them, and
+turns integrity errors into the domain's `Conflict` exactly once.
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+from sqlalchemy import Executable, Result, Select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.infrastructure.database.base import Base
+from src.infrastructure.database.transaction import current_session
+from src.infrastructure.errors import Conflict
+
+TableT = TypeVar("TableT", bound=Base)
+RowT = TypeVar("RowT")
+
+# SQLite names the column, not the constraint: rebuild the name the naming convention gave it.
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
+
+
+class BaseRepository(Generic[TableT]):
+    """Typed access to one table; subclasses add finders that return domain entities."""
+
+    table: ClassVar[type[Base]]
+    # Unique-constraint name -> the error raised when an insert or update violates it.
+    conflicts: ClassVar[Mapping[str, Callable[[], Conflict]]] = {}
+
+    @property
+    def session(self) -> AsyncSession:
+        return current_session()
+
+    async def _get(self, primary_key: Any) -> TableT | None:
+        row = await self.session.get(self.table, primary_key)
+        return cast("TableT | None", row)
+
+    async def _add(self, row: TableT) -> TableT:
+        self.session.add(row)
+        await self._flush()
+        return row
+
+    async def _flush(self) -> None:
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            raise self._conflict_for(error) from error
+
+    async def _execute(self, statement: Executable) -> Result[Any]:
+        try:
+            return await self.session.execute(statement)
+        except IntegrityError as error:
+            raise self._conflict_for(error) from error
+
+    async def _one_or_none(self, statement: Select[RowT]) -> RowT | None:
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def _all(self, statement: Select[RowT]) -> Sequence[RowT]:
+        return (await self.session.execute(statement)).scalars().all()
+
+    def _conflict_for(self, error: IntegrityError) -> Exception:
+        message = str(error.orig)
+        if match := _SQLITE_UNIQUE.search(message):
+            message = f"uq_{match[1]}_{match[2]}"
+        for constraint, conflict in self.conflicts.items():
+            if constraint in message:
+                return conflict()
+        return error

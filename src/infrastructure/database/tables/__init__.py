@@ -1,0 +1,5 @@
+"""ORM tables. Importing this package registers every table on `Base.metadata`."""
+
+from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
+
+__all__ = ["RefreshTokensTable", "UsersTable"]

@@ -1,0 +1,129 @@
+"""`@transaction`: one application operation, one database transaction.
+
+The outermost call opens a fresh `AsyncSession`, binds it to a ContextVar, runs the operation,
+commits on success, rolls back on any exception and re-raises it, and always closes the
+session and resets the ContextVar. A nested call joins the outer transaction.
+"""
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar, overload
+
+from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.infrastructure.database.engine import Database
+from src.infrastructure.errors import ProgrammingError
+
+
+@dataclass(frozen=True, slots=True)
+class _ActiveTransaction:
+    session: AsyncSession
+    readonly: bool
+    owner: asyncio.Task[object] | None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_active: ContextVar[_ActiveTransaction] = ContextVar("marketplace_transaction")
+_database: Database | None = None
+
+
+def bind_database(database: Database | None) -> None:
+    """Make `database` the one `@transaction` opens sessions on (None unbinds it)."""
+    global _database  # noqa: PLW0603 - the one process-wide binding, set by the app's lifespan
+    _database = database
+
+
+def bound_database() -> Database:
+    """The database `@transaction` uses; a programming error if none is bound."""
+    if _database is None:
+        raise ProgrammingError("no database is bound: start the application (or bind one)")
+    return _database
+
+
+def current_session() -> AsyncSession:
+    """The session of the running transaction; a programming error outside of one."""
+    active = _active.get(None)
+    if active is None:
+        raise ProgrammingError("repositories can only be used inside a @transaction operation")
+    if active.owner is not asyncio.current_task():
+        raise ProgrammingError("a transaction's session was used from another task")
+    return active.session
+
+
+def in_transaction() -> bool:
+    """Whether the caller runs inside a transaction."""
+    return _active.get(None) is not None
+
+
+@overload
+def transaction(operation: Callable[P, Awaitable[R]], /) -> Callable[P, Awaitable[R]]: ...
+@overload
+def transaction(
+    *, readonly: bool = False
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]: ...
+
+
+def transaction(
+    operation: Callable[P, Awaitable[R]] | None = None, /, *, readonly: bool = False
+) -> Callable[P, Awaitable[R]] | Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Run the decorated operation in a transaction (`@transaction` or `(readonly=True)`)."""
+
+    def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(func)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            outer = _active.get(None)
+            if outer is None:
+                return await _run_outermost(
+                    functools.partial(func, *args, **kwargs), readonly=readonly
+                )
+            if outer.readonly and not readonly:
+                raise ProgrammingError(f"{func.__qualname__} writes inside a read-only transaction")
+            if outer.owner is not asyncio.current_task():
+                raise ProgrammingError("a transaction cannot be joined from another task")
+            return await func(*args, **kwargs)
+
+        return run
+
+    return decorate if operation is None else decorate(operation)
+
+
+async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) -> R:
+    database = bound_database()
+    lock = None if readonly else database.write_lock
+    if lock is not None:
+        await lock.acquire()
+    session = (database.readonly_sessions if readonly else database.sessions)()
+    token = _active.set(_ActiveTransaction(session, readonly, asyncio.current_task()))
+    try:
+        result = await call()
+        if not readonly:
+            await session.commit()
+    except BaseException:
+        await _rollback(session)
+        raise
+    finally:
+        _active.reset(token)
+        try:
+            await _close(session)
+        finally:
+            if lock is not None:
+                lock.release()
+    return result
+
+
+async def _rollback(session: AsyncSession) -> None:
+    try:
+        await asyncio.shield(session.rollback())
+    except Exception:
+        logger.opt(exception=True).warning("rollback failed")
+
+
+async def _close(session: AsyncSession) -> None:
+    # Shielded so that a cancelled request still returns its connection to the pool.
+    await asyncio.shield(session.close())

@@ -1,0 +1,73 @@
+"""Loguru logging: to stderr and to rotated, compressed files under `logs/`.
+
+Every line carries the id of the request it belongs to (`-` outside requests); the standard
+library's loggers (uvicorn, gunicorn, SQLAlchemy) are routed through loguru too.
+"""
+
+import logging
+import sys
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from src.config.settings import LogSettings
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from loguru import Record
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+LINE_FORMAT = (
+    "{time:YYYY-MM-DDTHH:mm:ss.SSSZ} | {level: <8} | {extra[request_id]} | "
+    "{name}:{function}:{line} - {message}"
+)
+
+
+def _add_request_id(record: "Record") -> None:
+    record["extra"].setdefault("request_id", request_id_var.get())
+
+
+class _InterceptHandler(logging.Handler):
+    """Sends standard-library log records to loguru, keeping the caller's location."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        frame: FrameType | None = logging.currentframe()
+        depth = 2
+        while frame is not None and frame.f_code.co_filename == logging.__file__:
+            frame, depth = frame.f_back, depth + 1
+        logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())
+
+
+def configure_logging(settings: LogSettings) -> None:
+    """Install the sinks; safe to call more than once (each call replaces the last)."""
+    logger.remove()
+    logger.configure(patcher=_add_request_id)
+    logger.add(
+        sys.stderr, level=settings.level, format=LINE_FORMAT, backtrace=False, diagnose=False
+    )
+    if settings.to_file:
+        settings.directory.mkdir(parents=True, exist_ok=True)
+        logger.add(
+            settings.directory / "marketplace.log",
+            level=settings.level,
+            format=LINE_FORMAT,
+            rotation=settings.rotation,
+            retention=settings.retention,
+            compression="gz",
+            enqueue=True,  # several workers may write the same file
+            backtrace=False,
+            diagnose=False,  # never print variable values: they may hold secrets
+        )
+    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    for name in ("uvicorn", "uvicorn.error", "gunicorn.error", "gunicorn.access"):
+        logging.getLogger(name).handlers = [_InterceptHandler()]
+        logging.getLogger(name).propagate = False
+    # Our own middleware writes one access line per request, with its id.
+    logging.getLogger("uvicorn.access").disabled = True

@@ -1,0 +1,78 @@
+"""The process's runtime services, built from settings when the application starts.
+
+`start_runtime` is called by the application factory's lifespan (and by scripts and tests);
+application operations reach the services through `runtime()`. Nothing here connects to
+anything at import time.
+"""
+
+from dataclasses import dataclass
+
+from src.config.settings import Settings
+from src.infrastructure.database.engine import Database, create_database
+from src.infrastructure.database.transaction import bind_database
+from src.infrastructure.errors import ProgrammingError
+from src.infrastructure.pagination import CursorCodec
+from src.infrastructure.rate_limit import Throttle, create_storage
+from src.infrastructure.security import PasswordHasher, TokenCodec
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Everything an application operation may need besides its arguments."""
+
+    settings: Settings
+    database: Database
+    passwords: PasswordHasher
+    tokens: TokenCodec
+    login_throttle: Throttle
+    cursors: CursorCodec
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """The running services; a programming error before `start_runtime`."""
+    if _runtime is None:
+        raise ProgrammingError("the runtime is not started: start the application first")
+    return _runtime
+
+
+def start_runtime(settings: Settings) -> Runtime:
+    """Build the services from `settings` and make them the process's runtime."""
+    global _runtime  # noqa: PLW0603 - the one process-wide runtime, owned by the lifespan
+    auth = settings.auth
+    built = Runtime(
+        settings=settings,
+        database=create_database(settings.database),
+        passwords=PasswordHasher(
+            time_cost=auth.password_time_cost,
+            memory_cost_kib=auth.password_memory_kib,
+            parallelism=auth.password_parallelism,
+        ),
+        tokens=TokenCodec(
+            secret=auth.secret_key.get_secret_value(),
+            algorithm=auth.algorithm,
+            access_ttl=auth.access_token_ttl,
+        ),
+        login_throttle=Throttle(
+            create_storage(settings.rate_limit.storage_url),
+            limit=f"{auth.login_attempts_per_minute}/minute",
+            namespace="login-failures",
+            enabled=settings.rate_limit.enabled,
+        ),
+        cursors=CursorCodec(auth.secret_key.get_secret_value()),
+    )
+    bind_database(built.database)
+    _runtime = built
+    return built
+
+
+async def stop_runtime() -> None:
+    """Dispose of the running services (the engine's connections first)."""
+    global _runtime
+    if _runtime is None:
+        return
+    current, _runtime = _runtime, None
+    bind_database(None)
+    await current.database.dispose()

@@ -1,0 +1,66 @@
+"""The application factory: assembles the FastAPI app from settings and routers."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from loguru import logger
+
+from src.config.settings import Settings
+from src.infrastructure.logging import configure_logging
+from src.infrastructure.runtime import start_runtime, stop_runtime
+from src.infrastructure.web.docs import install_docs
+from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from src.infrastructure.web.openapi import install_openapi
+from src.infrastructure.web.problems import install_problem_handlers
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+A marketplace backend: sellers list products, buyers order and pay, sellers ship.
+
+Authenticate with **Authorize** (your email and password), or send
+`Authorization: Bearer <accessToken>` from `POST /api/v1/auth/login`.
+Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    api_routers: Sequence[APIRouter],
+    root_routers: Sequence[APIRouter] = (),
+    tags: Sequence[dict[str, str]] = (),
+) -> FastAPI:
+    """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log)
+        start_runtime(settings)
+        logger.info("marketplace started ({})", settings.environment.value)
+        try:
+            yield
+        finally:
+            await stop_runtime()
+            logger.info("marketplace stopped")
+
+    app = FastAPI(
+        title="Marketplace API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=list(tags),
+    )
+    install_problem_handlers(app)
+    for router in root_routers:
+        app.include_router(router)
+    for router in api_routers:
+        app.include_router(router, prefix=API_PREFIX)
+    install_docs(app)
+    install_openapi(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # outermost: every response gets its id
+    return app

@@ -1,0 +1,109 @@
+"""Pure ASGI middleware (no `BaseHTTPMiddleware`, so context variables flow into handlers)."""
+
+import re
+import time
+from uuid import uuid4
+
+from loguru import logger
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from src.infrastructure.logging import request_id_var
+from src.infrastructure.web.problems import problem
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's id is echoed only if it is short and plain, so it cannot forge log lines.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (the client's, or a new one), echoes it in `X-Request-ID`,
+    writes one access line per request, and answers unexpected errors with a bare 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        valid = incoming is not None and _CLIENT_REQUEST_ID.fullmatch(incoming)
+        request_id = incoming if valid and incoming else uuid4().hex
+        token = request_id_var.set(request_id)
+        status = 500
+        response_started = False
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error")
+            if not response_started:  # answer with a problem that leaks nothing
+                await problem(500, "An unexpected error occurred", code="internalError")(
+                    scope, receive, send_with_id
+                )
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.info(
+                "{method} {path} {status} {elapsed:.1f}ms",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                elapsed=elapsed_ms,
+            )
+            request_id_var.reset(token)
+
+
+class BodyTooLarge(HTTPException):
+    DETAIL = "The request body is too large"
+
+    def __init__(self) -> None:
+        super().__init__(413, self.DETAIL)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over `max_bytes` with 413, by declared length or as they stream."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and not declared.isdigit():
+            await problem(400, "The Content-Length header is not a number")(scope, receive, send)
+            return
+        if declared is not None and int(declared) > self.max_bytes:
+            await problem(413, BodyTooLarge.DETAIL)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,125 @@
+"""RFC 9457 problem details for every error, validation included.
+
+One table maps the error hierarchy to HTTP statuses; errors themselves know nothing of HTTP.
+Unexpected exceptions are answered by `RequestContextMiddleware` with a bare 500.
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from src.infrastructure.errors import (
+    AppError,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PaymentDeclined,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+    Unprocessable,
+    ValidationFailed,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: dict[type[AppError], int] = {
+    Unauthorized: 401,
+    PaymentDeclined: 402,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    Unprocessable: 422,
+    RateLimited: 429,
+    ServiceUnavailable: 503,
+}
+
+CODE_BY_STATUS = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "notFound",
+    405: "methodNotAllowed",
+    406: "notAcceptable",
+    409: "conflict",
+    413: "payloadTooLarge",
+    415: "unsupportedMediaType",
+    422: "validationError",
+    429: "rateLimited",
+    500: "internalError",
+    503: "serviceUnavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem-details response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code or CODE_BY_STATUS.get(status, "error"),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def status_for(error: AppError) -> int:
+    """The HTTP status of a domain error: the nearest class in the table wins."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def _field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
+    return [{"loc": list(error.loc), "message": error.message} for error in errors]
+
+
+async def _app_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AppError)  # noqa: S101 - registered for AppError only
+    headers: dict[str, str] = {}
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    errors = _field_errors(error.errors) if isinstance(error, ValidationFailed) else None
+    return problem(status_for(error), error.detail, code=error.code, errors=errors, headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
+    errors = [{"loc": _location(item["loc"]), "message": item["msg"]} for item in error.errors()]
+    return problem(422, "The request is not valid", code="validationError", errors=errors)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)  # noqa: S101 - registered for it only
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    return problem(error.status_code, detail, headers=dict(error.headers or {}))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error with problem details."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

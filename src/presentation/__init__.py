@@ -1,0 +1,3 @@
+"""Presentation: the REST API."""
+
+__all__: list[str] = []

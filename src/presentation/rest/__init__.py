@@ -1,0 +1,13 @@
+"""REST routers, one module per area."""
+
+from src.presentation.rest import auth, health, users
+
+API_ROUTERS = (auth.router, users.router)
+ROOT_ROUTERS = (health.router,)
+TAGS = (
+    {"name": "auth", "description": "Registration, login, token refresh and logout"},
+    {"name": "users", "description": "Accounts"},
+    {"name": "health", "description": "Liveness and readiness probes"},
+)
+
+__all__ = ["API_ROUTERS", "ROOT_ROUTERS", "TAGS"]

@@ -1,0 +1,33 @@
+"""Request dependencies shared by the routers."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from src.application.auth import authenticate
+from src.domain.users import Principal
+from src.infrastructure.errors import Unauthorized
+from src.infrastructure.web import API_PREFIX
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl=f"{API_PREFIX}/auth/token",
+    auto_error=False,
+    description="Log in with your email as the username.",
+)
+
+
+async def current_principal(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    """Who the bearer token says is calling; 401 without a valid one."""
+    if not token:
+        raise Unauthorized("Authentication is required")
+    return authenticate(access_token=token)
+
+
+async def client_address(request: Request) -> str:
+    """The caller's address (the proxy-reported one when the server trusts the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+ClientAddress = Annotated[str, Depends(client_address)]

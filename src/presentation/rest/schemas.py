@@ -1,0 +1,51 @@
+"""Shared HTTP models: camelCase on the wire, snake_case accepted in request bodies."""
+
+from http import HTTPStatus
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from src.domain.pagination import Page
+
+ItemT = TypeVar("ItemT")
+
+
+class ApiModel(BaseModel):
+    """A response body: camelCase keys."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class RequestModel(ApiModel):
+    """A request body: unknown fields (server-owned ones included) are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageResponse(ApiModel, Generic[ItemT]):
+    """One page of a collection; pass `nextCursor` back as `cursor` for the next one."""
+
+    items: list[ItemT]
+    next_cursor: str | None = Field(description="null on the last page")
+
+    @classmethod
+    def of(cls, items: list[ItemT], page: Page[Any]) -> "PageResponse[ItemT]":
+        return cls(items=items, next_cursor=page.next_cursor)
+
+
+PageLimit = Annotated[int, Field(ge=1, le=100, description="Items per page (1..100)")]
+PageCursor = Annotated[
+    str | None,
+    Field(max_length=1024, description="The `nextCursor` of the previous page"),
+]
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer (bodies: problem details)."""
+    return {status: {"description": HTTPStatus(status).phrase} for status in statuses}

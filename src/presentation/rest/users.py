@@ -1,0 +1,45 @@
+"""The caller's account, and the list of accounts for administrators."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from src.application import users
+from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.schemas import PageCursor, PageLimit, PageResponse, problems
+from src.presentation.rest.users_schemas import UpdateMeRequest, UserResponse
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", responses=problems(401))
+async def read_me(principal: CurrentPrincipal) -> UserResponse:
+    """The account of the caller."""
+    return UserResponse.of(await users.get_me(principal=principal))
+
+
+@router.patch("/me", responses=problems(401, 422))
+async def update_me(body: UpdateMeRequest, principal: CurrentPrincipal) -> UserResponse:
+    """Change the caller's name and/or password."""
+    user = await users.update_me(
+        principal=principal, full_name=body.full_name, password=body.password
+    )
+    return UserResponse.of(user)
+
+
+@router.get("", responses=problems(401, 403, 422))
+async def list_users(
+    principal: CurrentPrincipal,
+    limit: Annotated[PageLimit, Query()] = 20,
+    cursor: Annotated[PageCursor, Query()] = None,
+) -> PageResponse[UserResponse]:
+    """Every account, newest first (administrators only)."""
+    page = await users.list_users(principal=principal, limit=limit, cursor=cursor)
+    return PageResponse.of([UserResponse.of(user) for user in page.items], page)
+
+
+@router.get("/{user_id}", responses=problems(401, 404, 422))
+async def read_user(user_id: UUID, principal: CurrentPrincipal) -> UserResponse:
+    """One account: your own, or any account for an administrator."""
+    return UserResponse.of(await users.get_user(principal=principal, user_id=user_id))

@@ -1,0 +1,91 @@
+"""HTTP models of accounts and authentication."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from src.domain.users import TokenPair, User
+from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from src.presentation.rest.schemas import ApiModel, RequestModel
+
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        examples=["correct horse battery"],
+    ),
+]
+FullName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(examples=["Ada Lovelace"]),
+]
+Email = Annotated[EmailStr, Field(max_length=320, examples=["ada@example.com"])]
+RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class RegisterRequest(RequestModel):
+    email: Email
+    password: Password
+    full_name: FullName
+    role: Literal["buyer", "seller"] = Field(
+        default="buyer", description="`admin` cannot be chosen here"
+    )
+
+
+class LoginRequest(RequestModel):
+    email: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: RefreshTokenValue
+
+
+class UpdateMeRequest(RequestModel):
+    full_name: FullName | None = None
+    password: Password | None = None
+
+
+class UserResponse(ApiModel):
+    id: UUID
+    email: str = Field(examples=["ada@example.com"])
+    full_name: str = Field(examples=["Ada Lovelace"])
+    role: Literal["buyer", "seller", "admin"]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "UserResponse":
+        return cls(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role.value,
+            created_at=user.created_at,
+        )
+
+
+class TokenPairResponse(ApiModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
+    expires_in: int = Field(description="Seconds until the access token expires", examples=[900])
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> "TokenPairResponse":
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+
+
+class OAuth2TokenResponse(BaseModel):
+    """The OAuth2 (RFC 6749) token response: the one snake_case body of the API."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
+    expires_in: int
