@@ -4,6 +4,7 @@ Every line carries the id of the request it belongs to (`-` outside requests); t
 library's loggers (uvicorn, gunicorn, SQLAlchemy) are routed through loguru too.
 """
 
+import inspect
 import logging
 import sys
 from contextvars import ContextVar
@@ -38,9 +39,9 @@ class _InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        frame: FrameType | None = logging.currentframe()
-        depth = 2
-        while frame is not None and frame.f_code.co_filename == logging.__file__:
+        frame: FrameType | None = inspect.currentframe()
+        depth = 0
+        while frame is not None and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame, depth = frame.f_back, depth + 1
         logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())
 
@@ -65,7 +66,9 @@ def configure_logging(settings: LogSettings) -> None:
             backtrace=False,
             diagnose=False,  # never print variable values: they may hold secrets
         )
-    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=settings.level, force=True)
+    # aiosqlite's debug lines repeat every statement with its parameters (password hashes).
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error", "gunicorn.access"):
         logging.getLogger(name).handlers = [_InterceptHandler()]
         logging.getLogger(name).propagate = False

@@ -58,8 +58,11 @@ class CursorCodec:
             raw = _b64decode(cursor)
         except (binascii.Error, ValueError) as error:
             raise invalid_cursor() from error
+        # Only the canonical spelling is accepted: base64 leaves slack in the last character.
+        if _b64encode(raw) != cursor or len(raw) <= _SIGNATURE_BYTES:
+            raise invalid_cursor()
         body, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
-        if len(raw) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, self._sign(body)):
+        if not hmac.compare_digest(signature, self._sign(body)):
             raise invalid_cursor()
         payload = json.loads(body)
         if not isinstance(payload, dict):

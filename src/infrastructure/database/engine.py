@@ -47,7 +47,11 @@ class Database:
 def create_database(settings: DatabaseSettings) -> Database:
     """Build the engine for `settings.url` with the tuning its backend needs."""
     is_sqlite = settings.url.startswith("sqlite")
-    options: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": not is_sqlite}
+    options: dict[str, Any] = {
+        "echo": settings.echo,
+        "hide_parameters": True,  # statement parameters (password hashes, tokens) stay out of logs
+        "pool_pre_ping": not is_sqlite,
+    }
     if not is_sqlite or ":memory:" not in settings.url:
         options |= {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
     engine = create_async_engine(settings.url, **options)

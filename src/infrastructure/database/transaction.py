@@ -7,10 +7,10 @@ session and resets the ContextVar. A nested call joins the outer transaction.
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,19 +62,24 @@ def in_transaction() -> bool:
 
 
 @overload
-def transaction(operation: Callable[P, Awaitable[R]], /) -> Callable[P, Awaitable[R]]: ...
+def transaction(
+    operation: Callable[P, Coroutine[Any, Any, R]], /
+) -> Callable[P, Coroutine[Any, Any, R]]: ...
 @overload
 def transaction(
     *, readonly: bool = False
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]: ...
+) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]: ...
 
 
 def transaction(
-    operation: Callable[P, Awaitable[R]] | None = None, /, *, readonly: bool = False
-) -> Callable[P, Awaitable[R]] | Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    operation: Callable[P, Coroutine[Any, Any, R]] | None = None, /, *, readonly: bool = False
+) -> (
+    Callable[P, Coroutine[Any, Any, R]]
+    | Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]
+):
     """Run the decorated operation in a transaction (`@transaction` or `(readonly=True)`)."""
 
-    def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    def decorate(func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         @functools.wraps(func)
         async def run(*args: P.args, **kwargs: P.kwargs) -> R:
             outer = _active.get(None)

@@ -1,0 +1,1 @@
+"""Stand-ins for the outside services the marketplace calls (payment provider, mail server)."""

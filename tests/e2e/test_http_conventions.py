@@ -1,0 +1,204 @@
+"""Conventions every response follows: request ids, problem details, limits, docs."""
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from httpx import ASGITransport, AsyncClient
+from loguru import logger
+
+from src.config.settings import HttpSettings, Settings
+from src.infrastructure.web import create_app
+from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS
+from tests.conftest import make_settings
+from tests.e2e.helpers import API, PASSWORD, bearer, login, new_email, problem_of, register
+
+pytestmark = pytest.mark.database
+
+
+async def test_every_response_carries_a_request_id(client: AsyncClient) -> None:
+    first = await client.get("/health")
+    second = await client.get(f"{API}/users/me")
+    assert re.fullmatch(r"[0-9a-f]{32}", first.headers["x-request-id"])
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+async def test_a_client_request_id_is_echoed_and_a_forged_one_replaced(client: AsyncClient) -> None:
+    echoed = await client.get("/health", headers={"X-Request-ID": "client-id-123"})
+    assert echoed.headers["x-request-id"] == "client-id-123"
+    forged = await client.get("/health", headers={"X-Request-ID": "evil\tline | INFO"})
+    assert forged.headers["x-request-id"] != "evil\tline | INFO"
+
+
+@contextmanager
+def capture_logs() -> Iterator[list[str]]:
+    """Every log line written meanwhile (add it after the app has configured logging)."""
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="DEBUG", format="{extra[request_id]} {message}")
+    yield lines
+    logger.remove(sink)
+
+
+@pytest.fixture
+def captured_logs(client: AsyncClient) -> Iterator[list[str]]:
+    with capture_logs() as lines:
+        yield lines
+
+
+async def test_log_lines_carry_the_request_id(
+    client: AsyncClient, captured_logs: list[str]
+) -> None:
+    await client.get("/health", headers={"X-Request-ID": "trace-me-42"})
+    assert any(line.startswith("trace-me-42 GET /health 200") for line in captured_logs)
+
+
+async def test_no_password_or_hash_appears_in_any_response_or_log_line(
+    client: AsyncClient, captured_logs: list[str]
+) -> None:
+    email, secret = new_email(), "a very secret password"
+    responses = [
+        await client.post(
+            f"{API}/auth/register",
+            json={"email": email, "password": secret, "fullName": "Secretive"},
+        )
+    ]
+    pair = await login(client, email, secret)
+    responses.append(await client.get(f"{API}/users/me", headers=bearer(pair["accessToken"])))
+    responses.append(
+        await client.patch(
+            f"{API}/users/me",
+            headers=bearer(pair["accessToken"]),
+            json={"password": "another secret password"},
+        )
+    )
+    responses.append(
+        await client.post(f"{API}/auth/login", json={"email": email, "password": secret})
+    )
+    text = "\n".join([*(response.text for response in responses), *captured_logs])
+    for forbidden in (secret, "another secret password", "$argon2", "passwordHash"):
+        assert forbidden not in text
+
+
+async def test_an_unknown_path_is_a_404_problem(client: AsyncClient) -> None:
+    problem_of(await client.get(f"{API}/nothing-here"), 404, "notFound")
+
+
+async def test_a_wrong_method_is_405_with_allow(client: AsyncClient) -> None:
+    response = await client.delete(f"{API}/users/me")
+    problem_of(response, 405, "methodNotAllowed")
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "PATCH"}
+
+
+async def test_malformed_json_is_a_validation_error(client: AsyncClient) -> None:
+    response = await client.post(
+        f"{API}/auth/register", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
+    problem_of(response, 422, "validationError")
+
+
+async def test_a_path_id_that_is_not_a_uuid_is_a_validation_error(client: AsyncClient) -> None:
+    user = await register(client)
+    token = (await login(client, user["email"]))["accessToken"]
+    response = await client.get(f"{API}/users/not-a-uuid", headers=bearer(token))
+    problem = problem_of(response, 422, "validationError")
+    assert problem["errors"][0]["loc"] == ["path", "user_id"]
+
+
+async def test_a_body_over_the_limit_is_413(database_url: str) -> None:
+    app = create_app(
+        make_settings(database_url, http=HttpSettings(max_body_bytes=1024)),
+        api_routers=API_ROUTERS,
+        root_routers=ROOT_ROUTERS,
+    )
+    body = {"email": new_email(), "password": PASSWORD, "fullName": "x" * 2000}
+    async with app.router.lifespan_context(app), _client(app) as client:
+        declared = await client.post(f"{API}/auth/register", json=body)
+        problem_of(declared, 413, "payloadTooLarge")
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield b'{"email": "a@example.com", "fullName": "'
+            yield b"x" * 2048
+            yield b'"}'
+
+        streamed = await client.post(
+            f"{API}/auth/register", content=stream(), headers={"content-type": "application/json"}
+        )
+        problem_of(streamed, 413, "payloadTooLarge")
+        small = {"email": new_email(), "password": PASSWORD, "fullName": "Small"}
+        assert (await client.post(f"{API}/auth/register", json=small)).status_code == 201
+
+
+def _client(app: FastAPI) -> AsyncClient:
+    return AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+
+
+async def test_an_unexpected_error_is_a_bare_500_that_leaks_nothing(settings: Settings) -> None:
+    broken = APIRouter()
+
+    @broken.get("/broken")
+    async def fail() -> None:
+        raise RuntimeError("SELECT secret FROM internals")
+
+    app = create_app(settings, api_routers=[broken])
+    async with app.router.lifespan_context(app), _client(app) as client:
+        with capture_logs() as captured_logs:
+            response = await client.get(f"{API}/broken", headers={"X-Request-ID": "boom-1"})
+    problem = problem_of(response, 500, "internalError")
+    assert "SELECT" not in response.text
+    assert "Traceback" not in response.text
+    assert problem["detail"] == "An unexpected error occurred"
+    assert response.headers["x-request-id"] == "boom-1"
+    assert any(line.startswith("boom-1 unhandled error") for line in captured_logs)
+
+
+async def test_readiness_is_503_while_the_database_does_not_answer(tmp_path: Path) -> None:
+    missing_dir = tmp_path / "no" / "such" / "dir" / "db.sqlite"
+    app = create_app(
+        make_settings(f"sqlite+aiosqlite:///{missing_dir}"),
+        api_routers=API_ROUTERS,
+        root_routers=ROOT_ROUTERS,
+    )
+    async with app.router.lifespan_context(app), _client(app) as client:
+        assert (await client.get("/health")).json() == {"status": "ok"}
+        problem_of(await client.get("/health/ready"), 503, "serviceUnavailable")
+
+
+async def test_readiness_is_200_when_the_database_answers(client: AsyncClient) -> None:
+    response = await client.get("/health/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_the_openapi_schema_lists_every_auth_path_with_problem_errors(
+    client: AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    for path in ("register", "login", "token", "refresh", "logout"):
+        assert f"{API}/auth/{path}" in schema["paths"]
+    assert {f"{API}/users/me", f"{API}/users", f"{API}/users/{{user_id}}"} <= set(schema["paths"])
+    conflict = schema["paths"][f"{API}/auth/register"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert (
+        schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"][
+            "tokenUrl"
+        ]
+        == f"{API}/auth/token"
+    )
+
+
+async def test_the_docs_and_their_assets_are_served_by_the_app_itself(client: AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets
+    assert all(asset.startswith("/docs/assets/") for asset in assets)
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    assert (await client.get("/docs/oauth2-redirect")).status_code == 200
