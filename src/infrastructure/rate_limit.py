@@ -2,30 +2,55 @@
 
 import math
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from loguru import logger
+from redis.asyncio import ConnectionPool
 
 from src.infrastructure.errors import RateLimited
 
 
-def create_storage(storage_url: str) -> Storage:
-    """Memory storage for an empty URL; otherwise `redis://...` (shared by every worker)."""
-    url = storage_url or "memory://"
-    storage = storage_from_string(url if url.startswith("async+") else f"async+{url}")
+@dataclass(frozen=True, slots=True)
+class CounterStore:
+    """Where rate-limit counters live, and how to let go of its connections."""
+
+    storage: Storage
+    redis_pool: ConnectionPool | None = None
+
+    async def aclose(self) -> None:
+        if self.redis_pool is not None:
+            await self.redis_pool.aclose()
+
+
+def create_counter_store(storage_url: str) -> CounterStore:
+    """Memory for an empty URL; `redis://...` to share counters between workers and hosts."""
+    if not storage_url or storage_url.startswith("memory://"):
+        return CounterStore(_as_async(storage_from_string("async+memory://")))
+    if storage_url.startswith("redis"):
+        # Our own pool, so the connections are closed on shutdown (limits never closes them).
+        pool = ConnectionPool.from_url(storage_url)
+        options: dict[str, Any] = {"connection_pool": pool}  # documented, though typed narrower
+        storage = RedisStorage(f"async+{storage_url}", implementation="redispy", **options)
+        return CounterStore(storage, pool)
+    return CounterStore(_as_async(storage_from_string(f"async+{storage_url}")))
+
+
+def _as_async(storage: object) -> Storage:
     if not isinstance(storage, Storage):
-        raise TypeError(f"{url!r} does not name an asyncio rate-limit storage")
+        raise TypeError("rate-limit storage must be an asyncio storage")
     return storage
 
 
 class Throttle:
     """Counts events per key in a moving window and refuses once a key has used its limit."""
 
-    def __init__(self, storage: Storage, *, limit: str, namespace: str, enabled: bool) -> None:
-        self._limiter = MovingWindowRateLimiter(storage)
+    def __init__(self, store: CounterStore, *, limit: str, namespace: str, enabled: bool) -> None:
+        self._limiter = MovingWindowRateLimiter(store.storage)
         self._item: RateLimitItem = parse(limit)
         self._namespace = namespace
         self._enabled = enabled

@@ -12,7 +12,7 @@ from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.transaction import bind_database
 from src.infrastructure.errors import ProgrammingError
 from src.infrastructure.pagination import CursorCodec
-from src.infrastructure.rate_limit import Throttle, create_storage
+from src.infrastructure.rate_limit import CounterStore, Throttle, create_counter_store
 from src.infrastructure.security import PasswordHasher, TokenCodec
 
 
@@ -24,6 +24,7 @@ class Runtime:
     database: Database
     passwords: PasswordHasher
     tokens: TokenCodec
+    counters: CounterStore
     login_throttle: Throttle
     cursors: CursorCodec
 
@@ -42,6 +43,7 @@ def start_runtime(settings: Settings) -> Runtime:
     """Build the services from `settings` and make them the process's runtime."""
     global _runtime  # noqa: PLW0603 - the one process-wide runtime, owned by the lifespan
     auth = settings.auth
+    counters = create_counter_store(settings.rate_limit.storage_url)
     built = Runtime(
         settings=settings,
         database=create_database(settings.database),
@@ -55,8 +57,9 @@ def start_runtime(settings: Settings) -> Runtime:
             algorithm=auth.algorithm,
             access_ttl=auth.access_token_ttl,
         ),
+        counters=counters,
         login_throttle=Throttle(
-            create_storage(settings.rate_limit.storage_url),
+            counters,
             limit=f"{auth.login_attempts_per_minute}/minute",
             namespace="login-failures",
             enabled=settings.rate_limit.enabled,
@@ -76,3 +79,4 @@ async def stop_runtime() -> None:
     current, _runtime = _runtime, None
     bind_database(None)
     await current.database.dispose()
+    await current.counters.aclose()
