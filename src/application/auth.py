@@ -19,7 +19,12 @@ from src.domain.users import (
     User,
     UserRepository,
 )
-from src.domain.users.rules import check_password, check_self_service_role, normalize_email
+from src.domain.users.rules import (
+    check_email,
+    check_password,
+    check_self_service_role,
+    normalize_email,
+)
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import InvalidCredentials, Unauthorized
 from src.infrastructure.runtime import runtime
@@ -28,6 +33,7 @@ from src.infrastructure.runtime import runtime
 async def register_user(*, email: str, password: str, full_name: str, role: Role) -> User:
     """Open a buyer or seller account; the email must be new, compared case-insensitively."""
     check_self_service_role(role)
+    email = check_email(email)
     check_password(password)
     password_hash = await runtime().passwords.hash(password)
     return await create_user(

@@ -9,6 +9,7 @@ from src.domain.pagination import Page
 from src.domain.users import Principal, Role, User, UserRepository
 from src.domain.users.rules import (
     can_see_user,
+    check_email,
     check_password,
     ensure_admin,
     normalize_email,
@@ -91,6 +92,7 @@ async def ensure_admin_account(*, email: str, password: str, full_name: str) -> 
 
     Returns the account and whether it was created. Running it twice changes nothing more.
     """
+    email = check_email(email)
     check_password(password)
     password_hash = await runtime().passwords.hash(password)
     return await _create_or_promote_admin(

@@ -11,6 +11,7 @@ from src.domain.users.rules import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     can_see_user,
+    check_email,
     check_password,
     check_self_service_role,
     ensure_admin,
@@ -57,3 +58,9 @@ def test_a_user_sees_their_own_account_and_admins_see_all() -> None:
     assert can_see_user(Principal(user_id=me, role=Role.BUYER), me)
     assert not can_see_user(Principal(user_id=me, role=Role.SELLER), other)
     assert can_see_user(Principal(user_id=me, role=Role.ADMIN), other)
+
+
+def test_emails_are_checked_and_their_domain_lower_cased() -> None:
+    assert check_email(" Ada@Example.COM ") == "Ada@example.com"
+    with pytest.raises(ValidationFailed):
+        check_email("not-an-email")

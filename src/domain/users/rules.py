@@ -2,6 +2,9 @@
 
 from uuid import UUID
 
+from pydantic import validate_email
+from pydantic_core import PydanticCustomError
+
 from src.domain.users.entities import Principal, Role
 from src.infrastructure.errors import FieldError, Forbidden, ValidationFailed
 
@@ -9,6 +12,16 @@ MIN_PASSWORD_LENGTH = 8
 # Argon2 hashes any length, but hashing megabytes per request is a denial-of-service lever.
 MAX_PASSWORD_LENGTH = 256
 SELF_SERVICE_ROLES = frozenset({Role.BUYER, Role.SELLER})
+
+
+def check_email(email: str, *, field: str = "email") -> str:
+    """The email in its canonical spelling (domain lower-cased); refused if malformed."""
+    try:
+        return validate_email(email.strip())[1]
+    except PydanticCustomError as error:
+        raise ValidationFailed(
+            "The email address is not valid", errors=[FieldError(("body", field), str(error))]
+        ) from error
 
 
 def normalize_email(email: str) -> str:
