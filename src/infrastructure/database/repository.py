@@ -50,11 +50,18 @@ class BaseRepository(Generic[TableT]):
         except IntegrityError as error:
             raise self._conflict_for(error) from error
 
-    async def _execute(self, statement: Executable) -> Result[Any]:
+    async def _execute(
+        self, statement: Executable, parameters: Sequence[Mapping[str, Any]] | None = None
+    ) -> Result[Any]:
         try:
-            return await self.session.execute(statement)
+            return await self.session.execute(statement, parameters)
         except IntegrityError as error:
             raise self._conflict_for(error) from error
+
+    @property
+    def dialect(self) -> str:
+        """The name of the database's dialect: `sqlite` or `postgresql`."""
+        return self.session.get_bind().dialect.name
 
     async def _one_or_none(self, statement: Select[RowT]) -> RowT | None:
         return (await self.session.execute(statement)).scalar_one_or_none()

@@ -1,12 +1,13 @@
 """REST routers, one module per area."""
 
-from src.presentation.rest import auth, health, users
+from src.presentation.rest import auth, catalog, health, users
 
-API_ROUTERS = (auth.router, users.router)
+API_ROUTERS = (auth.router, users.router, catalog.products, catalog.categories)
 ROOT_ROUTERS = (health.router,)
 TAGS = (
     {"name": "auth", "description": "Registration, login, token refresh and logout"},
     {"name": "users", "description": "Accounts"},
+    {"name": "catalog", "description": "Products and categories"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )
 

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from src.domain.pagination import Page
@@ -26,6 +26,19 @@ class RequestModel(ApiModel):
     """A request body: unknown fields (server-owned ones included) are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class PatchModel(RequestModel):
+    """A partial update: absent fields stay as they are; `null` is refused, not "unset"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = sorted(str(key) for key, value in data.items() if value is None)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} may be left out but not set to null")
+        return data
 
 
 class PageResponse(ApiModel, Generic[ItemT]):

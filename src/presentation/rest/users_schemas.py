@@ -8,7 +8,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from src.presentation.rest.schemas import ApiModel, RequestModel
+from src.presentation.rest.schemas import ApiModel, PatchModel, RequestModel
 
 Password = Annotated[
     str,
@@ -45,7 +45,7 @@ class RefreshRequest(RequestModel):
     refresh_token: RefreshTokenValue
 
 
-class UpdateMeRequest(RequestModel):
+class UpdateMeRequest(PatchModel):
     full_name: FullName | None = None
     password: Password | None = None
 

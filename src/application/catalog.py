@@ -1,0 +1,126 @@
+"""Listing, reading, changing and archiving products; the categories they fall in."""
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from src.domain.catalog import (
+    CategorySummary,
+    Product,
+    ProductChanges,
+    ProductFilter,
+    ProductRepository,
+    ProductSort,
+    ProductStatus,
+)
+from src.domain.catalog.rules import (
+    check_filter,
+    ensure_can_manage,
+    ensure_can_sell,
+    ensure_visible,
+)
+from src.domain.clock import utcnow
+from src.domain.pagination import Page
+from src.domain.users import Principal
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.runtime import runtime
+
+_KEY_TYPES: dict[ProductSort, tuple[type, type]] = {
+    ProductSort.NEWEST: (datetime, UUID),
+    ProductSort.OLDEST: (datetime, UUID),
+    ProductSort.CHEAPEST: (int, UUID),
+    ProductSort.DEAREST: (int, UUID),
+    ProductSort.TITLE: (str, UUID),
+}
+
+
+@transaction
+async def create_product(
+    *,
+    principal: Principal,
+    title: str,
+    description: str,
+    price: int,
+    currency: str,
+    stock: int,
+    category: str,
+) -> Product:
+    """List a new product for sale (sellers and admins)."""
+    ensure_can_sell(principal)
+    now = utcnow()
+    product = Product(
+        id=uuid4(),
+        seller_id=principal.user_id,
+        title=title,
+        description=description,
+        price=price,
+        currency=currency,
+        stock=stock,
+        category=category,
+        status=ProductStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    return await ProductRepository().add(product)
+
+
+@transaction(readonly=True)
+async def get_product(*, product_id: UUID) -> Product:
+    """An active product; archived and unknown ones are not found."""
+    return ensure_visible(await ProductRepository().get(product_id))
+
+
+@transaction
+async def update_product(
+    *, principal: Principal, product_id: UUID, changes: ProductChanges
+) -> Product:
+    """Change some of a product's fields (its seller or an admin)."""
+    products = ProductRepository()
+    product = ensure_visible(await products.get(product_id, for_update=True))
+    ensure_can_manage(principal, product)
+    values: dict[str, Any] = {
+        key: value for key, value in asdict(changes).items() if value is not None
+    }
+    return await products.save(product.model_copy(update={**values, "updated_at": utcnow()}))
+
+
+@transaction
+async def archive_product(*, principal: Principal, product_id: UUID) -> None:
+    """Take a product off sale for good; orders that hold it keep their snapshot."""
+    products = ProductRepository()
+    product = ensure_visible(await products.get(product_id, for_update=True))
+    ensure_can_manage(principal, product)
+    await products.save(
+        product.model_copy(update={"status": ProductStatus.ARCHIVED, "updated_at": utcnow()})
+    )
+
+
+@transaction(readonly=True)
+async def list_products(
+    *, product_filter: ProductFilter, sort: ProductSort, limit: int, cursor: str | None
+) -> Page[Product]:
+    """A page of active products matching the filter, in the chosen order."""
+    check_filter(product_filter)
+    cursors = runtime().cursors
+    listing = f"products:{sort.value}"
+    after = None
+    if cursor is not None:
+        key, product_id = cursors.decode_key(listing, cursor, _KEY_TYPES[sort])
+        after = (key, product_id)
+    page = await ProductRepository().list_page(product_filter, sort=sort, limit=limit, after=after)
+    next_cursor = None if page.next_key is None else cursors.encode_key(listing, page.next_key)
+    return Page(items=page.items, next_cursor=next_cursor)
+
+
+@transaction(readonly=True)
+async def list_categories() -> list[CategorySummary]:
+    """Every category holding an active product, by name, with its count of active products."""
+    return await ProductRepository().categories()
+
+
+@transaction
+async def import_products(*, products: Sequence[Product]) -> int:
+    """Store products in bulk, skipping those already stored (by id); returns how many were new."""
+    return await ProductRepository().add_missing(products)

@@ -1,0 +1,177 @@
+"""Product repository: rows in, domain entities out; one statement per listing page."""
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, and_, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from src.domain.catalog.entities import (
+    CategorySummary,
+    Product,
+    ProductFilter,
+    ProductSort,
+    ProductStatus,
+)
+from src.domain.catalog.rules import search_text, title_key
+from src.domain.pagination import Slice
+from src.infrastructure.database import BaseRepository
+from src.infrastructure.database.tables import ProductsTable
+
+_COLUMNS = (
+    ProductsTable.id,
+    ProductsTable.seller_id,
+    ProductsTable.title,
+    ProductsTable.description,
+    ProductsTable.price,
+    ProductsTable.currency,
+    ProductsTable.stock,
+    ProductsTable.category,
+    ProductsTable.status,
+    ProductsTable.created_at,
+    ProductsTable.updated_at,
+)
+_SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
+    ProductSort.NEWEST: (ProductsTable.created_at, ProductsTable.id),
+    ProductSort.OLDEST: (ProductsTable.created_at, ProductsTable.id),
+    ProductSort.CHEAPEST: (ProductsTable.price, ProductsTable.id),
+    ProductSort.DEAREST: (ProductsTable.price, ProductsTable.id),
+    ProductSort.TITLE: (ProductsTable.title_key, ProductsTable.id),
+}
+
+
+def _to_product(row: Any) -> Product:
+    return Product(
+        id=row.id,
+        seller_id=row.seller_id,
+        title=row.title,
+        description=row.description,
+        price=row.price,
+        currency=row.currency,
+        stock=row.stock,
+        category=row.category,
+        status=ProductStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _row_values(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "seller_id": product.seller_id,
+        "title": product.title,
+        "title_key": title_key(product.title),
+        "search_text": search_text(product.title, product.description),
+        "description": product.description,
+        "price": product.price,
+        "currency": product.currency,
+        "stock": product.stock,
+        "category": product.category,
+        "status": product.status.value,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(product_filter: ProductFilter) -> list[ColumnElement[bool]]:
+    conditions = [ProductsTable.status == ProductStatus.ACTIVE.value]
+    if product_filter.q:
+        pattern = _like_pattern(product_filter.q)
+        conditions.append(ProductsTable.search_text.like(pattern, escape="\\"))
+    if product_filter.category is not None:
+        conditions.append(ProductsTable.category == product_filter.category)
+    if product_filter.seller_id is not None:
+        conditions.append(ProductsTable.seller_id == product_filter.seller_id)
+    if product_filter.min_price is not None:
+        conditions.append(ProductsTable.price >= product_filter.min_price)
+    if product_filter.max_price is not None:
+        conditions.append(ProductsTable.price <= product_filter.max_price)
+    if product_filter.in_stock:
+        conditions.append(ProductsTable.stock > 0)
+    return conditions
+
+
+class ProductRepository(BaseRepository[ProductsTable]):
+    table = ProductsTable
+
+    async def add(self, product: Product) -> Product:
+        await self._execute(insert(ProductsTable).values(_row_values(product)))
+        return product
+
+    async def add_missing(self, products: Sequence[Product]) -> int:
+        """Insert the products whose ids are not stored yet; returns how many were new."""
+        if not products:
+            return 0
+        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = dialect_insert(ProductsTable).on_conflict_do_nothing(index_elements=["id"])
+        result = await self._execute(statement, [_row_values(product) for product in products])
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
+        """The product, whatever its status; `for_update` locks its row until commit."""
+        statement = select(*_COLUMNS).where(ProductsTable.id == product_id)
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self._execute(statement)).one_or_none()
+        return None if row is None else _to_product(row)
+
+    async def save(self, product: Product) -> Product:
+        """Store every field of an existing product (and its derived search keys)."""
+        values = _row_values(product)
+        del values["id"], values["created_at"]
+        await self._execute(
+            update(ProductsTable).where(ProductsTable.id == product.id).values(values)
+        )
+        return product
+
+    async def list_page(
+        self,
+        product_filter: ProductFilter,
+        *,
+        sort: ProductSort,
+        limit: int,
+        after: tuple[Any, UUID] | None,
+    ) -> Slice[Product]:
+        """One page of active products, in one statement."""
+        statement = self._listing(product_filter, sort=sort, after=after).limit(limit + 1)
+        rows = (await self._execute(statement)).all()
+        products = [_to_product(row) for row in rows[:limit]]
+        next_key = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_key = (getattr(last, "sort_key"), last.id)  # noqa: B009 - a labelled column
+        return Slice(items=products, next_key=next_key)
+
+    def _listing(
+        self, product_filter: ProductFilter, *, sort: ProductSort, after: tuple[Any, UUID] | None
+    ) -> Select[Any]:
+        key = _SORT_KEYS[sort]
+        conditions = _conditions(product_filter)
+        if after is not None:
+            position = (
+                tuple_(*key) < tuple_(*after) if sort.descending else tuple_(*key) > tuple_(*after)
+            )
+            conditions.append(position)
+        order = [column.desc() if sort.descending else column.asc() for column in key]
+        columns: tuple[Any, ...] = (*_COLUMNS, key[0].label("sort_key"))
+        return select(*columns).where(and_(*conditions)).order_by(*order)
+
+    async def categories(self) -> list[CategorySummary]:
+        """Every category with an active product, with its count of active products."""
+        count = func.count().label("product_count")
+        statement = (
+            select(ProductsTable.category, count)
+            .where(ProductsTable.status == ProductStatus.ACTIVE.value)
+            .group_by(ProductsTable.category)
+            .order_by(ProductsTable.category)
+        )
+        rows = (await self._execute(statement)).all()
+        return [CategorySummary(name=row.category, product_count=row.product_count) for row in rows]

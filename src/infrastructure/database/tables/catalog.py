@@ -1,0 +1,77 @@
+"""The product catalog."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from src.infrastructure.database.base import Base
+
+# Byte order on PostgreSQL too, so both databases sort titles the same way. Case-folding can
+# lengthen a title (ß -> ss), hence the room.
+_SORTABLE = String(1000).with_variant(String(1000, collation="C"), "postgresql")
+_ACTIVE = text("status = 'active'")
+
+
+class ProductsTable(Base):
+    __tablename__ = "products"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    # Case-folded copies that searching and sorting use, the same on every database.
+    title_key: Mapped[str] = mapped_column(_SORTABLE)
+    search_text: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    price: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    stock: Mapped[int]
+    category: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("price >= 1", name="price_positive"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("status IN ('active', 'archived')", name="status_known"),
+        # Only active products are ever listed: each listing's sort key gets a partial index.
+        Index(
+            "ix_products_active_created",
+            "created_at",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_products_active_price",
+            "price",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_products_active_title",
+            "title_key",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_products_active_category",
+            "category",
+            "created_at",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_products_active_seller",
+            "seller_id",
+            "created_at",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+    )

@@ -1,0 +1,85 @@
+"""Products (public to browse; sellers and admins list and manage them) and categories."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from src.application import catalog
+from src.presentation.rest.catalog_schemas import (
+    CategoriesResponse,
+    CategoryResponse,
+    CreateProductRequest,
+    ProductListQuery,
+    ProductResponse,
+    UpdateProductRequest,
+)
+from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.schemas import PageResponse, problems
+
+products = APIRouter(prefix="/products", tags=["catalog"])
+categories = APIRouter(prefix="/categories", tags=["catalog"])
+
+
+@products.get("", responses=problems(422))
+async def list_products(
+    query: Annotated[ProductListQuery, Query()],
+) -> PageResponse[ProductResponse]:
+    """Browse active products: filter, sort, and walk the pages with `cursor`."""
+    page = await catalog.list_products(
+        product_filter=query.product_filter(),
+        sort=query.sort,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return PageResponse.of([ProductResponse.of(product) for product in page.items], page)
+
+
+@products.get("/{product_id}", responses=problems(404, 422))
+async def read_product(product_id: UUID) -> ProductResponse:
+    """One active product."""
+    return ProductResponse.of(await catalog.get_product(product_id=product_id))
+
+
+@products.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 422))
+async def create_product(
+    body: CreateProductRequest, principal: CurrentPrincipal, response: Response
+) -> ProductResponse:
+    """List a product for sale (sellers and admins)."""
+    product = await catalog.create_product(
+        principal=principal,
+        title=body.title,
+        description=body.description,
+        price=body.price,
+        currency=body.currency,
+        stock=body.stock,
+        category=body.category,
+    )
+    response.headers["Location"] = f"/api/v1/products/{product.id}"
+    return ProductResponse.of(product)
+
+
+@products.patch("/{product_id}", responses=problems(401, 403, 404, 422))
+async def update_product(
+    product_id: UUID, body: UpdateProductRequest, principal: CurrentPrincipal
+) -> ProductResponse:
+    """Change a product (its seller or an admin)."""
+    product = await catalog.update_product(
+        principal=principal, product_id=product_id, changes=body.changes()
+    )
+    return ProductResponse.of(product)
+
+
+@products.delete(
+    "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 403, 404, 422)
+)
+async def archive_product(product_id: UUID, principal: CurrentPrincipal) -> None:
+    """Archive a product (its seller or an admin); orders holding it keep their snapshot."""
+    await catalog.archive_product(principal=principal, product_id=product_id)
+
+
+@categories.get("")
+async def list_categories() -> CategoriesResponse:
+    """Categories with at least one active product, by name, with their product counts."""
+    items = await catalog.list_categories()
+    return CategoriesResponse(items=[CategoryResponse.of(item) for item in items])

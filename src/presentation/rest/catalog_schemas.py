@@ -1,0 +1,138 @@
+"""HTTP models of the catalog."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StrictInt, StringConstraints
+
+from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
+from src.presentation.rest.schemas import (
+    ApiModel,
+    PageCursor,
+    PageLimit,
+    PatchModel,
+    RequestModel,
+)
+
+MAX_PRICE = 10**12  # minor units: ten billion in a two-decimal currency
+MAX_STOCK = 10**9
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(examples=["Brass desk lamp"]),
+]
+Description = Annotated[
+    str, Field(max_length=5000, examples=["A heavy brass lamp with a linen shade."])
+]
+Price = Annotated[
+    StrictInt, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])
+]
+Currency = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["USD"])
+]
+Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK, examples=[12])]
+Category = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(examples=["lighting"]),
+]
+
+
+PriceBound = Annotated[int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units")]
+
+
+class ProductListQuery(ApiModel):
+    """What `GET /products` accepts in its query string."""
+
+    q: str | None = Field(default=None, max_length=200, description="Text in title or description")
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    seller_id: UUID | None = None
+    min_price: PriceBound | None = None
+    max_price: PriceBound | None = None
+    in_stock: bool = Field(default=False, description="Only products with stock left")
+    sort: ProductSort = ProductSort.NEWEST
+    limit: PageLimit = 20
+    cursor: PageCursor = None
+
+    def product_filter(self) -> ProductFilter:
+        return ProductFilter(
+            q=self.q,
+            category=self.category,
+            seller_id=self.seller_id,
+            min_price=self.min_price,
+            max_price=self.max_price,
+            in_stock=self.in_stock,
+        )
+
+
+class CreateProductRequest(RequestModel):
+    title: Title
+    description: Description = ""
+    price: Price
+    currency: Currency = "USD"
+    stock: Stock
+    category: Category
+
+
+class UpdateProductRequest(PatchModel):
+    title: Title | None = None
+    description: Description | None = None
+    price: Price | None = None
+    currency: Currency | None = None
+    stock: Stock | None = None
+    category: Category | None = None
+
+    def changes(self) -> ProductChanges:
+        return ProductChanges(
+            title=self.title,
+            description=self.description,
+            price=self.price,
+            currency=self.currency,
+            stock=self.stock,
+            category=self.category,
+        )
+
+
+class ProductResponse(ApiModel):
+    id: UUID
+    seller_id: UUID
+    title: str = Field(examples=["Brass desk lamp"])
+    description: str
+    price: int = Field(description="Minor units (cents)", examples=[4999])
+    currency: str = Field(examples=["USD"])
+    stock: int = Field(examples=[12])
+    category: str = Field(examples=["lighting"])
+    status: Literal["active", "archived"]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> "ProductResponse":
+        return cls(
+            id=product.id,
+            seller_id=product.seller_id,
+            title=product.title,
+            description=product.description,
+            price=product.price,
+            currency=product.currency,
+            stock=product.stock,
+            category=product.category,
+            status=product.status.value,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+        )
+
+
+class CategoryResponse(ApiModel):
+    name: str = Field(examples=["lighting"])
+    product_count: int = Field(description="Active products, in stock or not", examples=[42])
+
+    @classmethod
+    def of(cls, category: CategorySummary) -> "CategoryResponse":
+        return cls(name=category.name, product_count=category.product_count)
+
+
+class CategoriesResponse(ApiModel):
+    items: list[CategoryResponse]
