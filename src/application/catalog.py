@@ -121,6 +121,6 @@ async def list_categories() -> list[CategorySummary]:
 
 
 @transaction
-async def import_products(*, products: Sequence[Product]) -> int:
-    """Store products in bulk, skipping those already stored (by id); returns how many were new."""
-    return await ProductRepository().add_missing(products)
+async def import_products(*, products: Sequence[Product]) -> None:
+    """Store products in bulk, skipping those already stored (by id), for seeding."""
+    await ProductRepository().add_missing(products)

@@ -106,14 +106,13 @@ class ProductRepository(BaseRepository[ProductsTable]):
         await self._execute(insert(ProductsTable).values(_row_values(product)))
         return product
 
-    async def add_missing(self, products: Sequence[Product]) -> int:
-        """Insert the products whose ids are not stored yet; returns how many were new."""
+    async def add_missing(self, products: Sequence[Product]) -> None:
+        """Insert, in one batch, the products whose ids are not stored yet."""
         if not products:
-            return 0
+            return
         dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
         statement = dialect_insert(ProductsTable).on_conflict_do_nothing(index_elements=["id"])
-        result = await self._execute(statement, [_row_values(product) for product in products])
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        await self._execute(statement, [_row_values(product) for product in products])
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         """The product, whatever its status; `for_update` locks its row until commit."""
@@ -156,10 +155,8 @@ class ProductRepository(BaseRepository[ProductsTable]):
         key = _SORT_KEYS[sort]
         conditions = _conditions(product_filter)
         if after is not None:
-            position = (
-                tuple_(*key) < tuple_(*after) if sort.descending else tuple_(*key) > tuple_(*after)
-            )
-            conditions.append(position)
+            keyed, bound = tuple_(*key), tuple_(*after)
+            conditions.append(keyed < bound if sort.descending else keyed > bound)
         order = [column.desc() if sort.descending else column.asc() for column in key]
         columns: tuple[Any, ...] = (*_COLUMNS, key[0].label("sort_key"))
         return select(*columns).where(and_(*conditions)).order_by(*order)

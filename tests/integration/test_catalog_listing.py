@@ -1,0 +1,219 @@
+"""Listing products: every filter and sort, walked page by page, against a plain-Python oracle."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, delete, event
+
+from src.application.auth import create_user
+from src.application.catalog import import_products, list_products
+from src.domain.catalog import Product, ProductFilter, ProductSort, ProductStatus
+from src.domain.catalog.rules import search_text
+from src.domain.users import Role
+from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database.tables import ProductsTable
+from src.infrastructure.runtime import Runtime
+
+pytestmark = pytest.mark.database
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+WORDS = ["lamp", "Lamp", "desk", "DESK", "chair", "straße", "STRASSE", "a_b", "50%", "é"]
+
+
+@pytest.fixture
+async def sellers(runtime: Runtime) -> list[UUID]:
+    """Three sellers, made once per test and shared by its examples."""
+    made = [
+        await create_user(
+            email=f"seller-{index}-{uuid4().hex[:6]}@example.com",
+            full_name="Seller",
+            role=Role.SELLER,
+            password_hash="unused",
+        )
+        for index in range(3)
+    ]
+    return [user.id for user in made]
+
+
+@transaction
+async def empty_catalog() -> None:
+    await current_session().execute(delete(ProductsTable))
+
+
+def products(seller_ids: list[UUID], min_size: int = 0) -> st.SearchStrategy[list[Product]]:
+    """Small catalogs with colliding timestamps, prices and titles, to exercise tie-breaking."""
+    product = st.builds(
+        lambda seller, words, description, price, stock, category, minute, archived: Product(
+            id=uuid4(),
+            seller_id=seller,
+            title=" ".join(words),
+            description=description,
+            price=price,
+            currency="USD",
+            stock=stock,
+            category=category,
+            status=ProductStatus.ARCHIVED if archived else ProductStatus.ACTIVE,
+            created_at=EPOCH + timedelta(minutes=minute),
+            updated_at=EPOCH,
+        ),
+        st.sampled_from(seller_ids),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+        st.sampled_from(["", "a LAMP inside", "made in Straße", "100% oak"]),
+        st.integers(min_value=1, max_value=5),
+        st.integers(min_value=0, max_value=2),
+        st.sampled_from(["lighting", "desks", "chairs"]),
+        st.integers(min_value=0, max_value=4),
+        st.booleans(),
+    )
+    return st.lists(product, min_size=min_size, max_size=25)
+
+
+# Half the listings are unfiltered, so that sorting is tested on whole catalogs too.
+filters = st.just(ProductFilter()) | st.builds(
+    ProductFilter,
+    q=st.none() | st.sampled_from(["lamp", "STRASSE", "ss", "_", "%", "desk chair", "é"]),
+    category=st.none() | st.sampled_from(["lighting", "desks", "nothing"]),
+    min_price=st.none() | st.integers(min_value=1, max_value=3),
+    max_price=st.none() | st.integers(min_value=3, max_value=5),
+    in_stock=st.booleans(),
+)
+
+
+def matches(product: Product, product_filter: ProductFilter, seller: UUID | None) -> bool:
+    checks = [
+        product.status is ProductStatus.ACTIVE,
+        not product_filter.q
+        or product_filter.q.casefold() in search_text(product.title, product.description),
+        product_filter.category in (None, product.category),
+        seller in (None, product.seller_id),
+        product_filter.min_price is None or product.price >= product_filter.min_price,
+        product_filter.max_price is None or product.price <= product_filter.max_price,
+        not product_filter.in_stock or product.stock > 0,
+    ]
+    return all(checks)
+
+
+SORT_KEYS: dict[ProductSort, Callable[[Product], tuple[Any, ...]]] = {
+    ProductSort.NEWEST: lambda p: (p.created_at, p.id),
+    ProductSort.OLDEST: lambda p: (p.created_at, p.id),
+    ProductSort.CHEAPEST: lambda p: (p.price, p.id),
+    ProductSort.DEAREST: lambda p: (p.price, p.id),
+    ProductSort.TITLE: lambda p: (p.title.casefold(), p.id),
+}
+
+
+async def walk(
+    product_filter: ProductFilter, sort: ProductSort, limit: int, between_pages: Any = None
+) -> list[Product]:
+    seen: list[Product] = []
+    cursor = None
+    for _ in range(1000):  # a broken cursor could loop forever
+        page = await list_products(
+            product_filter=product_filter, sort=sort, limit=limit, cursor=cursor
+        )
+        seen += page.items
+        if (cursor := page.next_cursor) is None:
+            return seen
+        if between_pages is not None:
+            await between_pages()
+    raise AssertionError("the walk never reached a last page")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), sort=st.sampled_from(list(ProductSort)), limit=st.integers(1, 7))
+async def test_walking_all_pages_returns_exactly_the_matching_products_in_order(
+    sellers: list[UUID], data: st.DataObject, sort: ProductSort, limit: int
+) -> None:
+    catalog = data.draw(products(sellers, min_size=5))
+    product_filter = data.draw(filters)
+    seller = data.draw(st.sampled_from([None, None, None, *sellers]))
+    product_filter = ProductFilter(**{**vars_of(product_filter), "seller_id": seller})
+    await empty_catalog()
+    await import_products(products=catalog)
+
+    walked = await walk(product_filter, sort, limit)
+
+    expected = sorted(
+        (product for product in catalog if matches(product, product_filter, seller)),
+        key=SORT_KEYS[sort],
+        reverse=sort.descending,
+    )
+    assert [product.id for product in walked] == [product.id for product in expected]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), sort=st.sampled_from(list(ProductSort)), limit=st.integers(1, 5))
+async def test_products_added_during_a_walk_never_disturb_it(
+    sellers: list[UUID], data: st.DataObject, sort: ProductSort, limit: int
+) -> None:
+    catalog = data.draw(products(sellers))
+    arrivals = iter(data.draw(st.lists(products(sellers), min_size=5, max_size=5)))
+    await empty_catalog()
+    await import_products(products=catalog)
+
+    async def more_arrive() -> None:
+        await import_products(products=next(arrivals, []))
+
+    walked = await walk(ProductFilter(), sort, limit, between_pages=more_arrive)
+
+    ids = [product.id for product in walked]
+    assert len(ids) == len(set(ids)), "a product was returned twice"
+    active = {product.id for product in catalog if product.status is ProductStatus.ACTIVE}
+    assert active <= set(ids), "a product present all along was skipped"
+    keys = [SORT_KEYS[sort](product) for product in walked]
+    assert keys == sorted(keys, reverse=sort.descending)
+
+
+def vars_of(product_filter: ProductFilter) -> dict[str, Any]:
+    return {name: getattr(product_filter, name) for name in product_filter.__slots__}
+
+
+async def test_a_listing_takes_the_same_statements_whatever_the_page_size(
+    runtime: Runtime, sellers: list[UUID]
+) -> None:
+    catalog = [
+        Product(
+            id=uuid4(),
+            seller_id=sellers[0],
+            title=f"Product {index}",
+            description="",
+            price=1 + index,
+            currency="USD",
+            stock=1,
+            category="things",
+            status=ProductStatus.ACTIVE,
+            created_at=EPOCH + timedelta(seconds=index),
+            updated_at=EPOCH,
+        )
+        for index in range(150)
+    ]
+    await import_products(products=catalog)
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = runtime.database.engine.sync_engine
+    counts = []
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for limit in (1, 20, 100):
+            statements.clear()
+            page = await list_products(
+                product_filter=ProductFilter(q="product"), sort=ProductSort.TITLE, limit=limit,
+                cursor=None,
+            )  # fmt: skip
+            assert len(page.items) == limit
+            counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert counts == [1, 1, 1]
