@@ -116,3 +116,22 @@ async def _create_or_promote_admin(
     )
     assert promoted is not None  # noqa: S101 - found in this same transaction
     return promoted, False
+
+
+@transaction
+async def ensure_user(*, email: str, full_name: str, role: Role, password_hash: str) -> User:
+    """The account with this email, created with these details if it does not exist yet."""
+    users = UserRepository()
+    user_id = await users.find_id_by_email(normalize_email(email))
+    existing = None if user_id is None else await users.get(user_id)
+    if existing is not None:
+        return existing
+    return await create_user(
+        email=email, full_name=full_name, role=role, password_hash=password_hash
+    )
+
+
+async def hash_password(*, password: str) -> str:
+    """The hash of a password that meets the password rule (for seeding many accounts)."""
+    check_password(password)
+    return await runtime().passwords.hash(password)
