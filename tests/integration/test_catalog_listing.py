@@ -202,7 +202,7 @@ async def test_a_listing_takes_the_same_statements_whatever_the_page_size(
     def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
 
-    engine = runtime.database.engine.sync_engine
+    engine = runtime.database.readonly_engine.sync_engine
     counts = []
     event.listen(engine, "before_cursor_execute", record)
     try:

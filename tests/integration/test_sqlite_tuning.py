@@ -1,4 +1,5 @@
-"""SQLite runs in WAL mode with foreign keys on, writes take the lock up front, reads never."""
+"""SQLite runs in WAL mode with foreign keys on; writes take the lock up front, reads never
+open a transaction (each statement reads the latest commit, like READ COMMITTED)."""
 
 import pytest
 from sqlalchemy import Connection, event, text
@@ -23,23 +24,39 @@ async def write_something() -> None:
     await current_session().execute(text("SELECT 1"))
 
 
+@transaction
+async def write_pragma(name: str) -> object:
+    return (await current_session().execute(text(f"PRAGMA {name}"))).scalar_one()
+
+
 async def test_connections_use_wal_foreign_keys_and_a_busy_timeout(runtime: Runtime) -> None:
-    assert await pragma("journal_mode") == "wal"
-    assert await pragma("foreign_keys") == 1
-    assert await pragma("busy_timeout") == runtime.settings.database.sqlite_busy_timeout_ms
+    for read in (pragma, write_pragma):
+        assert await read("journal_mode") == "wal"
+        assert await read("foreign_keys") == 1
+        assert await read("busy_timeout") == runtime.settings.database.sqlite_busy_timeout_ms
+    assert await pragma("query_only") == 1  # read-only connections cannot write
+    assert await write_pragma("query_only") == 0
 
 
-async def test_writes_begin_immediate_and_reads_begin_deferred(runtime: Runtime) -> None:
+async def test_writes_begin_immediate_and_reads_never_begin(runtime: Runtime) -> None:
     statements: list[str] = []
 
     def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
 
-    event.listen(runtime.database.engine.sync_engine, "before_cursor_execute", record)
+    engines = (runtime.database.engine.sync_engine, runtime.database.readonly_engine.sync_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         await write_something()
         await pragma("foreign_keys")
+        await pragma("foreign_keys")
     finally:
-        event.remove(runtime.database.engine.sync_engine, "before_cursor_execute", record)
-    begins = [statement for statement in statements if statement.startswith("BEGIN")]
-    assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    assert statements == [
+        "BEGIN IMMEDIATE",
+        "SELECT 1",
+        "PRAGMA foreign_keys",
+        "PRAGMA foreign_keys",
+    ]

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from src.domain.users import UserRepository
 from src.infrastructure.database import current_session, in_transaction, transaction
@@ -141,13 +141,16 @@ async def test_a_write_inside_a_read_only_transaction_is_refused(runtime: Runtim
     assert await count_users("nope@") == 0
 
 
-async def test_a_read_only_operation_never_commits(runtime: Runtime) -> None:
+async def test_a_read_only_operation_cannot_write_even_past_the_decorator(
+    runtime: Runtime,
+) -> None:
     @transaction(readonly=True)
     async def sneak_a_write() -> None:
         current_session().add(_user_row("sneaky@example.com"))
         await current_session().flush()
 
-    await sneak_a_write()
+    with pytest.raises(DBAPIError, match=r"(?i)read.?only"):
+        await sneak_a_write()
     assert await count_users("sneaky@") == 0
 
 

@@ -1,16 +1,26 @@
-"""Engine and session factories, built from settings (never at import time).
+"""Engines and session factories, built from settings (never at import time).
+
+There are two engines on the same database: one for writes, and one whose connections the
+database itself holds read-only (SQLite's `query_only`, PostgreSQL's
+`default_transaction_read_only`), so a read-only operation cannot write even by mistake.
 
 SQLite follows SQLAlchemy's documented recipe for sqlite3/aiosqlite transactions: the driver's
 own BEGIN is disabled (`isolation_level = None`) and a `begin` listener emits ours, so that
-write transactions start with `BEGIN IMMEDIATE` (the write lock is taken up front, never
-upgraded mid-transaction) and read-only ones with a plain deferred `BEGIN` that never takes it.
+write transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, never
+upgraded mid-transaction, which is what makes concurrent writers queue instead of deadlock.
+
+Read-only work on SQLite emits no BEGIN at all: each statement reads the latest committed
+state, exactly as PostgreSQL's default READ COMMITTED isolation does, and never touches the
+write lock. Every statement through aiosqlite is a round trip to its worker thread, so the
+BEGIN and the ROLLBACK a read would otherwise pay for are a large share of a cheap request.
 """
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, event
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,14 +32,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from src.config.settings import DatabaseSettings
 
-READONLY_OPTION = "marketplace_readonly"
-
 
 @dataclass(slots=True)
 class Database:
-    """The engine and the two session factories: one for writes, one for read-only work."""
+    """The two engines and their session factories."""
 
     engine: AsyncEngine
+    readonly_engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     readonly_sessions: async_sessionmaker[AsyncSession]
     # SQLite admits one writer at a time; queueing writers here, in the event loop, is
@@ -42,10 +51,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.readonly_engine.dispose()
 
 
 def create_database(settings: DatabaseSettings) -> Database:
-    """Build the engine for `settings.url` with the tuning its backend needs."""
+    """Build the engines for `settings.url` with the tuning its backend needs."""
+    is_sqlite = settings.url.startswith("sqlite")
+    engine = _create_engine(settings, readonly=False)
+    readonly_engine = _create_engine(settings, readonly=True)
+    return Database(
+        engine=engine,
+        readonly_engine=readonly_engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+        readonly_sessions=async_sessionmaker(readonly_engine, expire_on_commit=False),
+        write_lock=asyncio.Lock() if is_sqlite else None,
+    )
+
+
+def _create_engine(settings: DatabaseSettings, *, readonly: bool) -> AsyncEngine:
     is_sqlite = settings.url.startswith("sqlite")
     options: dict[str, Any] = {
         "echo": settings.echo,
@@ -54,33 +77,47 @@ def create_database(settings: DatabaseSettings) -> Database:
     }
     if not is_sqlite or ":memory:" not in settings.url:
         options |= {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
+    if readonly and settings.url.startswith("postgresql+asyncpg"):
+        options["connect_args"] = {"server_settings": {"default_transaction_read_only": "on"}}
     engine = create_async_engine(settings.url, **options)
     if is_sqlite:
-        _tune_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    readonly_engine = engine.execution_options(**{READONLY_OPTION: True})
-    return Database(
-        engine=engine,
-        sessions=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
-        readonly_sessions=async_sessionmaker(readonly_engine, expire_on_commit=False),
-        write_lock=asyncio.Lock() if is_sqlite else None,
-    )
+        _tune_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms, readonly=readonly)
+    return engine
 
 
-def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, readonly: bool) -> None:
+    pragmas = [
+        "journal_mode = WAL",
+        "synchronous = NORMAL",  # durable across application crashes; the WAL norm
+        f"busy_timeout = {int(busy_timeout_ms)}",
+        "foreign_keys = ON",
+        *(["query_only = ON"] if readonly else []),
+    ]
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None
+        adapted = cast("Any", dbapi_connection)
+        if type(adapted) is AsyncAdapt_aiosqlite_connection:
+            adapted.__class__ = _AiosqliteConnection
+        adapted.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode = WAL",
-            "synchronous = NORMAL",  # durable across application crashes; the WAL norm
-            f"busy_timeout = {int(busy_timeout_ms)}",
-            "foreign_keys = ON",
-        ):
+        for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        readonly = connection.get_execution_options().get(READONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    if not readonly:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _AiosqliteConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection, minus the ROLLBACK of a connection with no open
+    transaction: a no-op for SQLite that would still cost a trip to aiosqlite's thread."""
+
+    __slots__ = ()
+
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            super().rollback()

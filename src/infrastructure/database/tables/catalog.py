@@ -8,9 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from src.infrastructure.database.base import Base
 
-# Byte order on PostgreSQL too, so both databases sort titles the same way. Case-folding can
-# lengthen a title (ß -> ss), hence the room.
-_SORTABLE = String(1000).with_variant(String(1000, collation="C"), "postgresql")
+
+def _sortable(length: int) -> String:
+    """Text ordered by code point on PostgreSQL too, as SQLite orders it."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 _ACTIVE = text("status = 'active'")
 
 
@@ -21,13 +24,14 @@ class ProductsTable(Base):
     seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
     # Case-folded copies that searching and sorting use, the same on every database.
-    title_key: Mapped[str] = mapped_column(_SORTABLE)
+    # Case-folding can lengthen a title (ß -> ss), hence the room.
+    title_key: Mapped[str] = mapped_column(_sortable(1000))
     search_text: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     price: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     stock: Mapped[int]
-    category: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(_sortable(100))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

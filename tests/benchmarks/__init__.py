@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures. Not part of the test run."""
