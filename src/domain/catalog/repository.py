@@ -4,7 +4,17 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,6 +43,9 @@ _COLUMNS = (
     ProductsTable.created_at,
     ProductsTable.updated_at,
 )
+# Built once: a prepared statement's cache key is computed once, not per request.
+_PRODUCT_BY_ID = select(*_COLUMNS).where(ProductsTable.id == bindparam("product_id"))
+_PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update()
 _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
     ProductSort.NEWEST: (ProductsTable.created_at, ProductsTable.id),
     ProductSort.OLDEST: (ProductsTable.created_at, ProductsTable.id),
@@ -116,10 +129,8 @@ class ProductRepository(BaseRepository[ProductsTable]):
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         """The product, whatever its status; `for_update` locks its row until commit."""
-        statement = select(*_COLUMNS).where(ProductsTable.id == product_id)
-        if for_update:
-            statement = statement.with_for_update()
-        row = (await self._execute(statement)).one_or_none()
+        statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
+        row = (await self._execute(statement, {"product_id": product_id})).one_or_none()
         return None if row is None else _to_product(row)
 
     async def save(self, product: Product) -> Product:

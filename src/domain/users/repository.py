@@ -1,9 +1,10 @@
 """User and refresh-token repositories: rows in, domain entities out."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 
 from src.domain.pagination import Slice
 from src.domain.users.entities import Credentials, RefreshToken, Role, User
@@ -11,12 +12,23 @@ from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import RefreshTokensTable, UsersTable
 from src.infrastructure.errors import Conflict
 
+_USER_COLUMNS = (
+    UsersTable.id,
+    UsersTable.email,
+    UsersTable.full_name,
+    UsersTable.role,
+    UsersTable.created_at,
+    UsersTable.updated_at,
+)
+# Built once: a prepared statement's cache key is computed once, not per request.
+_USER_BY_ID = select(*_USER_COLUMNS).where(UsersTable.id == bindparam("user_id"))
+
 
 def _email_taken() -> Conflict:
     return Conflict("An account with this email already exists", code="emailTaken")
 
 
-def _to_user(row: UsersTable) -> User:
+def _to_user(row: Any) -> User:
     return User(
         id=row.id,
         email=row.email,
@@ -45,7 +57,7 @@ class UserRepository(BaseRepository[UsersTable]):
         return _to_user(await self._add(row))
 
     async def get(self, user_id: UUID) -> User | None:
-        row = await self._get(user_id)
+        row = (await self._execute(_USER_BY_ID, {"user_id": user_id})).one_or_none()
         return None if row is None else _to_user(row)
 
     async def find_credentials(self, email_normalized: str) -> Credentials | None:
@@ -88,16 +100,16 @@ class UserRepository(BaseRepository[UsersTable]):
     ) -> Slice[User]:
         """Users by creation, newest first; `after` is the key of the previous page's last."""
         order = (UsersTable.created_at, UsersTable.id)
-        statement = select(UsersTable).order_by(*(column.desc() for column in order))
+        statement = select(*_USER_COLUMNS).order_by(*(column.desc() for column in order))
         if after is not None:
             statement = statement.where(tuple_(*order) < tuple_(*after))
-        rows = list(await self._all(statement.limit(limit + 1)))
+        rows = (await self._execute(statement.limit(limit + 1))).all()
         users = [_to_user(row) for row in rows[:limit]]
         next_key = (users[-1].created_at, users[-1].id) if len(rows) > limit else None
         return Slice(items=users, next_key=next_key)
 
 
-def _to_refresh_token(row: RefreshTokensTable) -> RefreshToken:
+def _to_refresh_token(row: Any) -> RefreshToken:
     return RefreshToken(
         id=row.id,
         user_id=row.user_id,
@@ -125,8 +137,10 @@ class RefreshTokenRepository(BaseRepository[RefreshTokensTable]):
         )
 
     async def find_by_hash(self, token_hash: str) -> RefreshToken | None:
-        statement = select(RefreshTokensTable).where(RefreshTokensTable.token_hash == token_hash)
-        row = await self._one_or_none(statement)
+        statement = select(*RefreshTokensTable.__table__.columns).where(
+            RefreshTokensTable.token_hash == token_hash
+        )
+        row = (await self._execute(statement)).one_or_none()
         return None if row is None else _to_refresh_token(row)
 
     async def revoke(self, token_id: UUID, *, now: datetime) -> bool:

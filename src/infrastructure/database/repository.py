@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.infrastructure.database.base import Base
-from src.infrastructure.database.transaction import current_session
+from src.infrastructure.database.transaction import current_connection, current_session
 from src.infrastructure.errors import Conflict
 
 TableT = TypeVar("TableT", bound=Base)
@@ -51,10 +51,14 @@ class BaseRepository(Generic[TableT]):
             raise self._conflict_for(error) from error
 
     async def _execute(
-        self, statement: Executable, parameters: Sequence[Mapping[str, Any]] | None = None
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result[Any]:
+        """Run a Core statement in the current transaction."""
+        connection = await current_connection()
         try:
-            return await self.session.execute(statement, parameters)
+            return await connection.execute(statement, parameters)
         except IntegrityError as error:
             raise self._conflict_for(error) from error
 
@@ -64,10 +68,10 @@ class BaseRepository(Generic[TableT]):
         return self.session.get_bind().dialect.name
 
     async def _one_or_none(self, statement: Select[RowT]) -> RowT | None:
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self._execute(statement)).scalar_one_or_none()
 
     async def _all(self, statement: Select[RowT]) -> Sequence[RowT]:
-        return (await self.session.execute(statement)).scalars().all()
+        return (await self._execute(statement)).scalars().all()
 
     def _conflict_for(self, error: IntegrityError) -> Exception:
         message = str(error.orig)

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar, overload
 
 from loguru import logger
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from src.infrastructure.database.engine import Database
 from src.infrastructure.errors import ProgrammingError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _ActiveTransaction:
     session: AsyncSession
     readonly: bool
     owner: asyncio.Task[object] | None
+    connection: AsyncConnection | None = None
 
 
 P = ParamSpec("P")
@@ -46,14 +47,30 @@ def bound_database() -> Database:
     return _database
 
 
-def current_session() -> AsyncSession:
-    """The session of the running transaction; a programming error outside of one."""
+def _current() -> _ActiveTransaction:
     active = _active.get(None)
     if active is None:
         raise ProgrammingError("repositories can only be used inside a @transaction operation")
     if active.owner is not asyncio.current_task():
         raise ProgrammingError("a transaction's session was used from another task")
-    return active.session
+    return active
+
+
+def current_session() -> AsyncSession:
+    """The session of the running transaction; a programming error outside of one."""
+    return _current().session
+
+
+async def current_connection() -> AsyncConnection:
+    """The connection of the running transaction's session, for Core statements.
+
+    Core statements skip the ORM's execution machinery, which a repository that maps rows to
+    entities itself does not need; they run in the same transaction as the session's work.
+    """
+    active = _current()
+    if active.connection is None:
+        active.connection = await active.session.connection()
+    return active.connection
 
 
 def in_transaction() -> bool:

@@ -1,0 +1,306 @@
+"""Catalog benchmark: our endpoints against bare ceilings, on the same data and machine.
+
+    python -m tests.benchmarks.bench_catalog                    # 100,000 products, SQLite
+    python -m tests.benchmarks.bench_catalog --postgres-url postgresql+asyncpg://postgres@127.0.0.1/test
+
+Seeds a catalog (through `seed.demo`), then drives real servers with wrk (Debian's `wrk`):
+our app under one uvicorn worker pinned to one core (wrk on the other), then the ceiling
+routes of `tests/benchmarks/ceilings.py` the same way, then our app under gunicorn with two
+workers. Every figure is the median of `--runs` runs. With `--postgres-url` it also seeds
+`--postgres-products` products into a fresh PostgreSQL database and compares the first page
+of the listing with page 2,000 of the same walk.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import make_url
+
+from src.config.settings import PROJECT_ROOT
+
+API = "/api/v1"
+PORT = 8310
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass(frozen=True)
+class Figures:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def parse_wrk(output: str) -> Figures:
+    def latency(percentile: str) -> float:
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        if match is None:
+            raise ValueError(f"no {percentile}% latency in wrk output:\n{output}")
+        return float(match[1]) * UNITS[match[2]]
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if rate is None:
+        raise ValueError(f"no request rate in wrk output:\n{output}")
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    failed = int(errors[1]) if errors else 0
+    failed += sum(int(group) for group in socket_errors.groups()) if socket_errors else 0
+    return Figures(float(rate[1]), latency("50"), latency("99"), failed)
+
+
+def run_wrk(url: str, *, duration: int, connections: int, cpu: str | None) -> Figures:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if cpu is not None:
+        command = ["taskset", "-c", cpu, *command]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return parse_wrk(output)
+
+
+def median_of(runs: int, url: str, **options: object) -> Figures:
+    results = [run_wrk(url, **options) for _ in range(runs)]  # type: ignore[arg-type]
+    return Figures(
+        statistics.median(result.requests_per_second for result in results),
+        statistics.median(result.p50_ms for result in results),
+        statistics.median(result.p99_ms for result in results),
+        sum(result.errors for result in results),
+    )
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited during start-up: {process.args!r}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not start: {process.args!r}")
+
+
+def peak_memory_mib(pid: int) -> float:
+    """The highest resident memory of a process so far (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@contextmanager
+def server(command: list[str], environment: dict[str, str], ready_path: str) -> Iterator[int]:
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until_up(f"http://127.0.0.1:{PORT}{ready_path}", process)
+        yield process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def uvicorn(app: str) -> list[str]:
+    return ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", app, "--port", str(PORT),
+            "--no-access-log"]  # fmt: skip
+
+
+def gunicorn(workers: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "src.main:app", "-k", "uvicorn_worker.UvicornWorker",
+            "-w", str(workers), "-b", f"127.0.0.1:{PORT}"]  # fmt: skip
+
+
+def prepare(environment: dict[str, str], products: int) -> float:
+    """Migrate and seed the database; returns the seconds seeding took."""
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True,
+    )  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "seed.demo", "--products", str(products)],
+        cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def listing_targets(base: str, pages: int) -> dict[str, str]:
+    """Paths for one product, the first page, page `pages` of the walk, and a search."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        first = client.get(f"{API}/products", params={"limit": 20}).json()
+        cursor = first["nextCursor"]
+        for _ in range(pages - 2):
+            cursor = client.get(f"{API}/products", params={"limit": 20, "cursor": cursor}).json()[
+                "nextCursor"
+            ]
+    return {
+        "GET /products/{id}": f"{API}/products/{first['items'][0]['id']}",
+        "GET /products?limit=20 (page 1)": f"{API}/products?limit=20",
+        f"GET /products?limit=20 (page {pages})": f"{API}/products?limit=20&cursor={cursor}",
+        "GET /products?q=lamp&limit=20": f"{API}/products?q=lamp&limit=20",
+    }
+
+
+def measure(targets: dict[str, str], options: dict[str, object], runs: int) -> dict[str, Figures]:
+    base = f"http://127.0.0.1:{PORT}"
+    return {name: median_of(runs, base + path, **options) for name, path in targets.items()}
+
+
+def report(title: str, figures: dict[str, Figures], memory: str = "") -> None:
+    print(f"\n{title}{memory}")
+    print(f"  {'endpoint':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, value in figures.items():
+        print(
+            f"  {name:<44} {value.requests_per_second:>9.0f} {value.p50_ms:>8.1f}"
+            f" {value.p99_ms:>8.1f} {value.errors:>7}"
+        )
+
+
+def ratio(ours: Figures, ceiling: Figures) -> str:
+    return f"{ours.requests_per_second / ceiling.requests_per_second:.2f}x"
+
+
+def print_depth_cost(pages: int, first: Figures, deep: Figures) -> None:
+    cost = first.requests_per_second / deep.requests_per_second
+    print(f"  {f'page {pages} cost / first page cost':<44} {cost:>6.2f}x   target <= 1.2x")
+
+
+def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
+    environment = os.environ | {
+        "DATABASE__URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        "LOG__DIRECTORY": str(workdir / "logs"),
+        "LOG__LEVEL": arguments.log_level,
+    }
+    seconds = prepare(environment, arguments.products)
+    print(f"seeded {arguments.products:,} products on SQLite in {seconds:.1f} s")
+    options = {"duration": arguments.duration, "connections": arguments.connections, "cpu": "1"}
+
+    with server(uvicorn("src.main:app"), environment, "/health") as pid:
+        targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
+        ours = measure(targets, options, arguments.runs)
+        memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
+    report("Our app, one uvicorn worker, SQLite", ours, memory)
+
+    product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
+    ceiling_targets = {
+        "raw aiosqlite /raw/{id}": f"/raw/{product_id}",
+        "plain AsyncSession /session/{id}": f"/session/{product_id}",
+        "Core, one AsyncConnection /core/{id}": f"/core/{product_id}",
+        "plain keyset page of 20 /keyset": "/keyset",
+    }
+    with server(uvicorn("tests.benchmarks.ceilings:app"), environment, "/keyset"):
+        ceilings = measure(ceiling_targets, options, arguments.runs)
+    report("Ceilings, one uvicorn worker, same database", ceilings)
+
+    by_id, first_page = ours["GET /products/{id}"], ours["GET /products?limit=20 (page 1)"]
+    deep = ours[f"GET /products?limit=20 (page {arguments.pages})"]
+    print("\nRatios (ours / ceiling)")
+    lines = [
+        ("GET /products/{id} / raw aiosqlite", by_id, "raw aiosqlite /raw/{id}", ""),
+        ("GET /products/{id} / plain AsyncSession", by_id, "plain AsyncSession /session/{id}",
+         ">= 1.2x"),
+        ("GET /products/{id} / Core, one connection", by_id,
+         "Core, one AsyncConnection /core/{id}", ">= 0.9x"),
+        ("first page / plain keyset page", first_page, "plain keyset page of 20 /keyset",
+         ">= 1.2x"),
+    ]  # fmt: skip
+    for label, value, ceiling, target in lines:
+        print(
+            f"  {label:<44} {ratio(value, ceilings[ceiling]):>7}   {target and 'target ' + target}"
+        )
+    print_depth_cost(arguments.pages, first_page, deep)
+
+    with server(gunicorn(2), environment, "/health") as pid:
+        two_workers = measure(
+            {name: targets[name] for name in list(targets)[:2]},
+            options | {"cpu": None},
+            arguments.runs,
+        )
+        peaks = [peak_memory_mib(child) for child in children(pid)]
+        memory = f" — peak worker memory {max(peaks, default=float('nan')):.0f} MiB"
+    report("Our app, gunicorn with 2 workers, SQLite (wrk unpinned)", two_workers, memory)
+
+
+def postgres_suite(arguments: argparse.Namespace, workdir: Path) -> None:
+    import asyncio  # noqa: PLC0415 - only this suite needs it
+
+    from sqlalchemy import text  # noqa: PLC0415
+    from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
+
+    name = f"marketplace_bench_{uuid4().hex[:8]}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(arguments.postgres_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(arguments.postgres_url).set(database=name).render_as_string(hide_password=False)
+    environment = os.environ | {
+        "DATABASE__URL": url,
+        "LOG__DIRECTORY": str(workdir / "logs"),
+        "LOG__LEVEL": arguments.log_level,
+    }
+    try:
+        seconds = prepare(environment, arguments.postgres_products)
+        print(f"\nseeded {arguments.postgres_products:,} products on PostgreSQL in {seconds:.1f} s")
+        options = {"duration": arguments.duration, "connections": arguments.connections, "cpu": "1"}
+        with server(uvicorn("src.main:app"), environment, "/health"):
+            targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
+            pages = {name: path for name, path in targets.items() if "page" in name}
+            figures = measure(pages, options, arguments.runs)
+        report("Our app, one uvicorn worker, PostgreSQL", figures)
+        first, deep = figures.values()
+        print_depth_cost(arguments.pages, first, deep)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--pages", type=int, default=2_000, help="the deep page to measure")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--postgres-url", default="")
+    parser.add_argument("--postgres-products", type=int, default=1_000_000)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as directory:
+        if not arguments.skip_sqlite:
+            sqlite_suite(arguments, Path(directory))
+        if arguments.postgres_url:
+            postgres_suite(arguments, Path(directory))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
