@@ -1,5 +1,6 @@
 """Product repository: rows in, domain entities out; one statement per listing page."""
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -56,7 +57,8 @@ _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
 
 
 def _to_product(row: Any) -> Product:
-    return Product(
+    # Rows of our own database, typed by their columns: built without re-validation.
+    return Product.model_construct(
         id=row.id,
         seller_id=row.seller_id,
         title=row.title,
@@ -94,22 +96,50 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(product_filter: ProductFilter) -> list[ColumnElement[bool]]:
+# Each optional filter: the condition it adds, with a bound parameter of its own name.
+_FILTERS: dict[str, ColumnElement[bool]] = {
+    "q": ProductsTable.search_text.like(bindparam("q"), escape="\\"),
+    "category": ProductsTable.category == bindparam("category"),
+    "seller_id": ProductsTable.seller_id == bindparam("seller_id"),
+    "min_price": ProductsTable.price >= bindparam("min_price"),
+    "max_price": ProductsTable.price <= bindparam("max_price"),
+    "in_stock": ProductsTable.stock > 0,
+}
+
+
+def _filter_parameters(product_filter: ProductFilter) -> dict[str, Any]:
+    """The bound values of the filters in use (`in_stock` binds nothing but is in use)."""
+    values: dict[str, Any] = {
+        "q": _like_pattern(product_filter.q) if product_filter.q else None,
+        "category": product_filter.category,
+        "seller_id": product_filter.seller_id,
+        "min_price": product_filter.min_price,
+        "max_price": product_filter.max_price,
+        "in_stock": True if product_filter.in_stock else None,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@functools.lru_cache(maxsize=512)
+def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Select[Any]:
+    """The listing statement for one shape of request, built once and reused.
+
+    Values travel as bound parameters, so every request of the same shape shares one
+    statement object and SQLAlchemy's compiled form of it.
+    """
+    key = _SORT_KEYS[sort]
     conditions = [ProductsTable.status == ProductStatus.ACTIVE.value]
-    if product_filter.q:
-        pattern = _like_pattern(product_filter.q)
-        conditions.append(ProductsTable.search_text.like(pattern, escape="\\"))
-    if product_filter.category is not None:
-        conditions.append(ProductsTable.category == product_filter.category)
-    if product_filter.seller_id is not None:
-        conditions.append(ProductsTable.seller_id == product_filter.seller_id)
-    if product_filter.min_price is not None:
-        conditions.append(ProductsTable.price >= product_filter.min_price)
-    if product_filter.max_price is not None:
-        conditions.append(ProductsTable.price <= product_filter.max_price)
-    if product_filter.in_stock:
-        conditions.append(ProductsTable.stock > 0)
-    return conditions
+    conditions += [condition for name, condition in _FILTERS.items() if name in filters]
+    if paged:
+        keyed = tuple_(*key)
+        bound = tuple_(
+            bindparam("after_key", type_=key[0].type), bindparam("after_id", type_=key[1].type)
+        )
+        conditions.append(keyed < bound if sort.descending else keyed > bound)
+    order = [column.desc() if sort.descending else column.asc() for column in key]
+    columns: tuple[Any, ...] = (*_COLUMNS, key[0].label("sort_key"))
+    statement = select(*columns).where(and_(*conditions)).order_by(*order)
+    return statement.limit(bindparam("limit"))
 
 
 class ProductRepository(BaseRepository[ProductsTable]):
@@ -151,26 +181,19 @@ class ProductRepository(BaseRepository[ProductsTable]):
         after: tuple[Any, UUID] | None,
     ) -> Slice[Product]:
         """One page of active products, in one statement."""
-        statement = self._listing(product_filter, sort=sort, after=after).limit(limit + 1)
-        rows = (await self._execute(statement)).all()
+        parameters = _filter_parameters(product_filter)
+        statement = _listing(sort, frozenset(parameters), paged=after is not None)
+        parameters.pop("in_stock", None)
+        parameters["limit"] = limit + 1
+        if after is not None:
+            parameters["after_key"], parameters["after_id"] = after
+        rows = (await self._execute(statement, parameters)).all()
         products = [_to_product(row) for row in rows[:limit]]
         next_key = None
         if len(rows) > limit:
             last = rows[limit - 1]
             next_key = (getattr(last, "sort_key"), last.id)  # noqa: B009 - a labelled column
         return Slice(items=products, next_key=next_key)
-
-    def _listing(
-        self, product_filter: ProductFilter, *, sort: ProductSort, after: tuple[Any, UUID] | None
-    ) -> Select[Any]:
-        key = _SORT_KEYS[sort]
-        conditions = _conditions(product_filter)
-        if after is not None:
-            keyed, bound = tuple_(*key), tuple_(*after)
-            conditions.append(keyed < bound if sort.descending else keyed > bound)
-        order = [column.desc() if sort.descending else column.asc() for column in key]
-        columns: tuple[Any, ...] = (*_COLUMNS, key[0].label("sort_key"))
-        return select(*columns).where(and_(*conditions)).order_by(*order)
 
     async def categories(self) -> list[CategorySummary]:
         """Every category with an active product, with its count of active products."""

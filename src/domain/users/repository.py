@@ -29,7 +29,8 @@ def _email_taken() -> Conflict:
 
 
 def _to_user(row: Any) -> User:
-    return User(
+    # Rows of our own database, typed by their columns: built without re-validation.
+    return User.model_construct(
         id=row.id,
         email=row.email,
         full_name=row.full_name,

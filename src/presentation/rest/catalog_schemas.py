@@ -110,7 +110,8 @@ class ProductResponse(ApiModel):
 
     @classmethod
     def of(cls, product: Product) -> "ProductResponse":
-        return cls(
+        # From a domain entity, already valid: built without re-validation.
+        return cls.model_construct(
             id=product.id,
             seller_id=product.seller_id,
             title=product.title,

@@ -59,7 +59,8 @@ class UserResponse(ApiModel):
 
     @classmethod
     def of(cls, user: User) -> "UserResponse":
-        return cls(
+        # From a domain entity, already valid: built without re-validation.
+        return cls.model_construct(
             id=user.id,
             email=user.email,
             full_name=user.full_name,
