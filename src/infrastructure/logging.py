@@ -62,7 +62,8 @@ def configure_logging(settings: LogSettings) -> None:
             rotation=settings.rotation,
             retention=settings.retention,
             compression="gz",
-            enqueue=True,  # several workers may write the same file
+            # No `enqueue`: each worker configures its own sinks, so loguru's queue would not
+            # coordinate processes anyway, and pickling every record cost a tenth of a request.
             backtrace=False,
             diagnose=False,  # never print variable values: they may hold secrets
         )

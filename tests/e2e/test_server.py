@@ -94,7 +94,7 @@ def test_a_migrated_server_serves_health_docs_and_auth(server: str, tmp_path: Pa
         assert me.json()["email"] == email
         request_id = me.headers["x-request-id"]
     log_file = tmp_path / "logs" / "marketplace.log"
-    deadline = time.monotonic() + 5  # the file sink writes from a queue
+    deadline = time.monotonic() + 5
     while request_id not in (log_file.read_text() if log_file.exists() else ""):
         assert time.monotonic() < deadline, "the request id never reached the log file"
         time.sleep(0.1)

@@ -81,8 +81,12 @@ def _create_engine(settings: DatabaseSettings, *, readonly: bool) -> AsyncEngine
         "hide_parameters": True,  # statement parameters (password hashes, tokens) stay out of logs
         "pool_pre_ping": not is_sqlite,
     }
-    if not is_sqlite or ":memory:" not in settings.url:
+    if not is_sqlite:
         options |= {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
+    elif ":memory:" not in settings.url:
+        # Writers take turns on SQLite's one write lock, so they never need a second connection.
+        size = settings.sqlite_read_connections if readonly else 1
+        options |= {"pool_size": size, "max_overflow": size}
     if readonly and settings.url.startswith("postgresql+asyncpg"):
         options["connect_args"] = {"server_settings": {"default_transaction_read_only": "on"}}
     engine = create_async_engine(settings.url, **options)
