@@ -42,7 +42,8 @@ class Figures:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    errors: int
+    errors: int  # answers other than 2xx/3xx, and connection errors
+    timeouts: int  # requests wrk gave up on after 2 s
 
 
 def parse_wrk(output: str) -> Figures:
@@ -56,12 +57,13 @@ def parse_wrk(output: str) -> Figures:
     if rate is None:
         raise ValueError(f"no request rate in wrk output:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(
+    socket = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
     failed = int(errors[1]) if errors else 0
-    failed += sum(int(group) for group in socket_errors.groups()) if socket_errors else 0
-    return Figures(float(rate[1]), latency("50"), latency("99"), failed)
+    failed += sum(int(group) for group in socket.groups()[:3]) if socket else 0
+    timeouts = int(socket[4]) if socket else 0
+    return Figures(float(rate[1]), latency("50"), latency("99"), failed, timeouts)
 
 
 def run_wrk(url: str, *, duration: int, connections: int, cpu: str | None) -> Figures:
@@ -79,6 +81,7 @@ def median_of(runs: int, url: str, **options: object) -> Figures:
         statistics.median(result.p50_ms for result in results),
         statistics.median(result.p99_ms for result in results),
         sum(result.errors for result in results),
+        sum(result.timeouts for result in results),
     )
 
 
@@ -170,11 +173,12 @@ def measure(targets: dict[str, str], options: dict[str, object], runs: int) -> d
 
 def report(title: str, figures: dict[str, Figures], memory: str = "") -> None:
     print(f"\n{title}{memory}")
-    print(f"  {'endpoint':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    header = f"{'endpoint':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(f"  {header} {'timeouts':>9}")
     for name, value in figures.items():
         print(
             f"  {name:<44} {value.requests_per_second:>9.0f} {value.p50_ms:>8.1f}"
-            f" {value.p99_ms:>8.1f} {value.errors:>7}"
+            f" {value.p99_ms:>8.1f} {value.errors:>7} {value.timeouts:>9}"
         )
 
 

@@ -57,8 +57,7 @@ _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
 
 
 def _to_product(row: Any) -> Product:
-    # Rows of our own database, typed by their columns: built without re-validation.
-    return Product.model_construct(
+    return Product(
         id=row.id,
         seller_id=row.seller_id,
         title=row.title,

@@ -29,8 +29,7 @@ def _email_taken() -> Conflict:
 
 
 def _to_user(row: Any) -> User:
-    # Rows of our own database, typed by their columns: built without re-validation.
-    return User.model_construct(
+    return User(
         id=row.id,
         email=row.email,
         full_name=row.full_name,

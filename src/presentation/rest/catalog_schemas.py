@@ -110,8 +110,7 @@ class ProductResponse(ApiModel):
 
     @classmethod
     def of(cls, product: Product) -> "ProductResponse":
-        # From a domain entity, already valid: built without re-validation.
-        return cls.model_construct(
+        return cls(
             id=product.id,
             seller_id=product.seller_id,
             title=product.title,

@@ -49,7 +49,7 @@ class PageResponse(ApiModel, Generic[ItemT]):
 
     @classmethod
     def of(cls, items: list[ItemT], page: Page[Any]) -> "PageResponse[ItemT]":
-        return cls.model_construct(items=items, next_cursor=page.next_cursor)
+        return cls(items=items, next_cursor=page.next_cursor)
 
 
 PageLimit = Annotated[int, Field(ge=1, le=100, description="Items per page (1..100)")]

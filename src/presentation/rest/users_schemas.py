@@ -59,8 +59,7 @@ class UserResponse(ApiModel):
 
     @classmethod
     def of(cls, user: User) -> "UserResponse":
-        # From a domain entity, already valid: built without re-validation.
-        return cls.model_construct(
+        return cls(
             id=user.id,
             email=user.email,
             full_name=user.full_name,
