@@ -83,7 +83,7 @@ async def update_product(
     values: dict[str, Any] = {
         key: value for key, value in asdict(changes).items() if value is not None
     }
-    return await products.save(product.model_copy(update={**values, "updated_at": utcnow()}))
+    return await products.save(product.changed(**values, updated_at=utcnow()))
 
 
 @transaction
@@ -92,9 +92,7 @@ async def archive_product(*, principal: Principal, product_id: UUID) -> None:
     products = ProductRepository()
     product = ensure_visible(await products.get(product_id, for_update=True))
     ensure_can_manage(principal, product)
-    await products.save(
-        product.model_copy(update={"status": ProductStatus.ARCHIVED, "updated_at": utcnow()})
-    )
+    await products.save(product.changed(status=ProductStatus.ARCHIVED, updated_at=utcnow()))
 
 
 @transaction(readonly=True)

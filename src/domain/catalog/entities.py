@@ -5,6 +5,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from pydantic import Field
+
 from src.domain.users.entities import Entity
 
 
@@ -16,15 +18,19 @@ class ProductStatus(StrEnum):
 class Product(Entity):
     id: UUID
     seller_id: UUID
-    title: str
-    description: str
-    price: int  # minor units (cents)
-    currency: str
-    stock: int
-    category: str
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(max_length=5000)
+    price: int = Field(ge=1)  # minor units (cents)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    stock: int = Field(ge=0)
+    category: str = Field(min_length=1, max_length=100)
     status: ProductStatus
     created_at: datetime
     updated_at: datetime
+
+    def changed(self, **changes: object) -> "Product":
+        """A copy with some fields changed, checked against the same rules as a new one."""
+        return Product.model_validate({**self.__dict__, **changes})
 
 
 class ProductSort(StrEnum):
