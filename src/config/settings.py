@@ -29,7 +29,7 @@ class DatabaseSettings(BaseModel):
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
     # SQLite answers a read in microseconds, and each connection is a thread of aiosqlite's:
     # beyond a couple, more connections only add contention for the GIL.
-    sqlite_read_connections: int = Field(default=2, ge=1)
+    sqlite_read_connections: int = Field(default=4, ge=1)
 
 
 class AuthSettings(BaseModel):

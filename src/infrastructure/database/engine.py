@@ -47,9 +47,13 @@ class Database:
     readonly_engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     readonly_sessions: async_sessionmaker[AsyncSession]
-    # SQLite admits one writer at a time; queueing writers here, in the event loop, is
-    # cheaper and fairer than letting them spin on the database's busy timeout in threads.
-    write_lock: asyncio.Lock | None = field(default=None)
+    # One slot per pooled connection. Operations queue here, first come first served, before
+    # they take a connection: the pool itself lets a newcomer take a connection that was just
+    # returned ahead of those already waiting, which starves a few requests for seconds under
+    # load. On SQLite the write side has a single slot: SQLite admits one writer at a time,
+    # and queueing writers in the event loop beats spinning on its busy timeout in threads.
+    write_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    readonly_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,7 +66,6 @@ class Database:
 
 def create_database(settings: DatabaseSettings) -> Database:
     """Build the engines for `settings.url` with the tuning its backend needs."""
-    is_sqlite = settings.url.startswith("sqlite")
     engine = _create_engine(settings, readonly=False)
     readonly_engine = _create_engine(settings, readonly=True)
     return Database(
@@ -70,8 +73,16 @@ def create_database(settings: DatabaseSettings) -> Database:
         readonly_engine=readonly_engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
         readonly_sessions=async_sessionmaker(readonly_engine, expire_on_commit=False),
-        write_lock=asyncio.Lock() if is_sqlite else None,
+        write_slots=asyncio.Semaphore(_capacity(settings, readonly=False)),
+        readonly_slots=asyncio.Semaphore(_capacity(settings, readonly=True)),
     )
+
+
+def _capacity(settings: DatabaseSettings, *, readonly: bool) -> int:
+    """How many connections an engine's pool holds at most."""
+    if not settings.url.startswith("sqlite"):
+        return settings.pool_size + settings.max_overflow
+    return settings.sqlite_read_connections if readonly else 1
 
 
 def _create_engine(settings: DatabaseSettings, *, readonly: bool) -> AsyncEngine:
@@ -85,8 +96,9 @@ def _create_engine(settings: DatabaseSettings, *, readonly: bool) -> AsyncEngine
         options |= {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
     elif ":memory:" not in settings.url:
         # Writers take turns on SQLite's one write lock, so they never need a second connection.
-        size = settings.sqlite_read_connections if readonly else 1
-        options |= {"pool_size": size, "max_overflow": size}
+        # No overflow: a connection opened for a burst and closed after it costs a thread
+        # and its PRAGMAs each time, and churns under steady load.
+        options |= {"pool_size": _capacity(settings, readonly=readonly), "max_overflow": 0}
     if readonly and settings.url.startswith("postgresql+asyncpg"):
         options["connect_args"] = {"server_settings": {"default_transaction_read_only": "on"}}
     engine = create_async_engine(settings.url, **options)

@@ -117,26 +117,21 @@ def transaction(
 
 async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) -> R:
     database = bound_database()
-    lock = None if readonly else database.write_lock
-    if lock is not None:
-        await lock.acquire()
-    session = (database.readonly_sessions if readonly else database.sessions)()
-    token = _active.set(_ActiveTransaction(session, readonly, asyncio.current_task()))
-    try:
-        result = await call()
-        if not readonly:
-            await session.commit()
-    except BaseException:
-        await _rollback(session)
-        raise
-    finally:
-        _active.reset(token)
+    slots = database.readonly_slots if readonly else database.write_slots
+    async with slots:
+        session = (database.readonly_sessions if readonly else database.sessions)()
+        token = _active.set(_ActiveTransaction(session, readonly, asyncio.current_task()))
         try:
-            await _close(session)
+            result = await call()
+            if not readonly:
+                await session.commit()
+        except BaseException:
+            await _rollback(session)
+            raise
         finally:
-            if lock is not None:
-                lock.release()
-    return result
+            _active.reset(token)
+            await _close(session)
+        return result
 
 
 async def _rollback(session: AsyncSession) -> None:
