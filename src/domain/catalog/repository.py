@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal_column,
     select,
     tuple_,
     update,
@@ -95,6 +96,10 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# Spelled as a literal, the very text of the partial indexes' predicate: with a bound value,
+# the planner could not know at prepare time that those indexes apply.
+_ACTIVE_ONLY = ProductsTable.status == literal_column("'active'")
+
 # Each optional filter: the condition it adds, with a bound parameter of its own name.
 _FILTERS: dict[str, ColumnElement[bool]] = {
     "q": ProductsTable.search_text.like(bindparam("q"), escape="\\"),
@@ -127,7 +132,7 @@ def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Sele
     statement object and SQLAlchemy's compiled form of it.
     """
     key = _SORT_KEYS[sort]
-    conditions = [ProductsTable.status == ProductStatus.ACTIVE.value]
+    conditions = [_ACTIVE_ONLY]
     conditions += [condition for name, condition in _FILTERS.items() if name in filters]
     if paged:
         keyed = tuple_(*key)
@@ -199,7 +204,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
         count = func.count().label("product_count")
         statement = (
             select(ProductsTable.category, count)
-            .where(ProductsTable.status == ProductStatus.ACTIVE.value)
+            .where(_ACTIVE_ONLY)
             .group_by(ProductsTable.category)
             .order_by(ProductsTable.category)
         )

@@ -1,0 +1,63 @@
+"""Listings are served by the partial indexes, with no sort step, on any page (SQLite plans)."""
+
+from uuid import uuid4
+
+import pytest
+
+from src.domain.catalog import ProductFilter, ProductSort
+from src.domain.catalog.repository import _filter_parameters, _listing
+from src.infrastructure.database import current_session, transaction
+from src.infrastructure.runtime import Runtime
+from tests.conftest import POSTGRES_URL
+
+pytestmark = [
+    pytest.mark.database,
+    pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite plans; this run is on PostgreSQL"),
+]
+
+
+@transaction(readonly=True)
+async def plan(sort: ProductSort, product_filter: ProductFilter, *, paged: bool) -> str:
+    """SQLite's plan for a listing; the plan does not depend on the bound values."""
+    statement = _listing(sort, frozenset(_filter_parameters(product_filter)), paged=paged)
+    connection = await current_session().connection()
+    sql = str(statement.compile(dialect=connection.dialect))
+    placeholders = (None,) * sql.count("?")
+    result = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", placeholders)
+    return "\n".join(str(row[-1]) for row in result.all())
+
+
+@pytest.mark.parametrize("sort", list(ProductSort))
+@pytest.mark.parametrize("paged", [False, True])
+async def test_each_sort_walks_its_own_index_without_sorting(
+    runtime: Runtime, sort: ProductSort, paged: bool
+) -> None:
+    described = await plan(sort, ProductFilter(), paged=paged)
+    assert "USING INDEX ix_products_active_" in described, described
+    assert "TEMP B-TREE" not in described, described
+
+
+@pytest.mark.parametrize(
+    ("product_filter", "index"),
+    [
+        (ProductFilter(category="lighting"), "ix_products_active_category"),
+        (ProductFilter(seller_id=uuid4()), "ix_products_active_seller"),
+    ],
+)
+@pytest.mark.parametrize("paged", [False, True])
+async def test_category_and_seller_listings_use_their_own_index(
+    runtime: Runtime, product_filter: ProductFilter, index: str, paged: bool
+) -> None:
+    described = await plan(ProductSort.NEWEST, product_filter, paged=paged)
+    assert f"USING INDEX {index}" in described, described
+    assert "TEMP B-TREE" not in described, described
+
+
+@pytest.mark.parametrize("sort", list(ProductSort))
+async def test_filtered_listings_still_use_an_index(runtime: Runtime, sort: ProductSort) -> None:
+    for product_filter in (
+        ProductFilter(min_price=10, max_price=500, in_stock=True),
+        ProductFilter(q="lamp"),
+    ):
+        described = await plan(sort, product_filter, paged=True)
+        assert "USING INDEX ix_products_active_" in described, described
