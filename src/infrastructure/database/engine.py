@@ -55,10 +55,6 @@ class Database:
     write_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     readonly_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.readonly_engine.dispose()
