@@ -1,0 +1,56 @@
+"""Orders: what a buyer bought, from whom, at what price, and where it stands."""
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import Field
+
+from src.domain.users.entities import Entity
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pendingPayment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class OrderAction(StrEnum):
+    PAY = "pay"
+    CANCEL = "cancel"
+    SHIP = "ship"
+    DELIVER = "deliver"
+
+
+class CartLine(Entity):
+    """One line of an order being placed."""
+
+    product_id: UUID
+    quantity: int = Field(ge=1, le=1000)
+
+
+class OrderItem(Entity):
+    """One line of a placed order: a snapshot of the product as it was when ordered."""
+
+    product_id: UUID
+    seller_id: UUID
+    title: str
+    unit_price: int = Field(ge=1)  # minor units
+    quantity: int = Field(ge=1, le=1000)
+
+
+class Order(Entity):
+    id: UUID
+    buyer_id: UUID
+    status: OrderStatus
+    items: list[OrderItem] = Field(min_length=1, max_length=50)
+    total: int = Field(ge=1)  # minor units
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def seller_ids(self) -> frozenset[UUID]:
+        return frozenset(item.seller_id for item in self.items)

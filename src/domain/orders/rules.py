@@ -1,0 +1,83 @@
+"""Order rules: the state machine, who may move an order, and what a cart may hold."""
+
+from collections.abc import Sequence
+
+from src.domain.orders.entities import CartLine, Order, OrderAction, OrderItem, OrderStatus
+from src.domain.users.entities import Principal, Role
+from src.infrastructure.errors import Conflict, FieldError, Forbidden, ValidationFailed
+
+MAX_LINES = 50
+
+# The only moves an order can make: (where it is, what happens) -> where it goes.
+TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
+    (OrderStatus.PENDING_PAYMENT, OrderAction.PAY): OrderStatus.PAID,
+    (OrderStatus.PENDING_PAYMENT, OrderAction.CANCEL): OrderStatus.CANCELLED,
+    (OrderStatus.PAID, OrderAction.CANCEL): OrderStatus.CANCELLED,
+    (OrderStatus.PAID, OrderAction.SHIP): OrderStatus.SHIPPED,
+    (OrderStatus.SHIPPED, OrderAction.DELIVER): OrderStatus.DELIVERED,
+}
+
+
+_DONE = {
+    OrderAction.PAY: "paid",
+    OrderAction.CANCEL: "cancelled",
+    OrderAction.SHIP: "shipped",
+    OrderAction.DELIVER: "delivered",
+}
+
+
+def next_status(current: OrderStatus, action: OrderAction) -> OrderStatus:
+    """Where `action` takes an order that is `current`; `invalidState` if it cannot."""
+    try:
+        return TRANSITIONS[current, action]
+    except KeyError:
+        raise Conflict(
+            f"An order that is {current.value} cannot be {_DONE[action]}", code="invalidState"
+        ) from None
+
+
+def ensure_may(principal: Principal, action: OrderAction, order: Order) -> None:
+    """Who may do what: the buyer pays; the buyer or an admin cancels; a seller in the order
+    ships; delivery follows from the shipments, so no one triggers it directly."""
+    is_buyer = principal.user_id == order.buyer_id
+    allowed = {
+        OrderAction.PAY: is_buyer,
+        OrderAction.CANCEL: is_buyer or principal.role is Role.ADMIN,
+        OrderAction.SHIP: principal.role is Role.SELLER and principal.user_id in order.seller_ids,
+        OrderAction.DELIVER: False,
+    }[action]
+    if not allowed:
+        raise Forbidden(f"You may not {action.value} this order")
+
+
+def check_cart(lines: Sequence[CartLine]) -> None:
+    """A cart holds 1 to 50 lines, each product at most once."""
+    if not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationFailed(
+            "An order holds 1 to 50 items",
+            errors=[FieldError(("body", "items"), f"must hold 1 to {MAX_LINES} items")],
+        )
+    seen: set[object] = set()
+    errors = []
+    for index, line in enumerate(lines):
+        if line.product_id in seen:
+            errors.append(FieldError(("body", "items", index, "productId"), "ordered twice"))
+        seen.add(line.product_id)
+    if errors:
+        raise ValidationFailed("A product appears twice in the order", errors=errors)
+
+
+def order_total(items: Sequence[OrderItem]) -> int:
+    """The order's total in minor units: Σ quantity × unit price."""
+    return sum(item.quantity * item.unit_price for item in items)
+
+
+def check_single_currency(currencies: Sequence[str]) -> str:
+    """The one currency every item of an order is priced in; mixing them is refused."""
+    distinct = sorted(set(currencies))
+    if len(distinct) != 1:
+        raise ValidationFailed(
+            "All items of an order must be priced in one currency",
+            errors=[FieldError(("body", "items"), f"mixes {', '.join(distinct) or 'nothing'}")],
+        )
+    return distinct[0]

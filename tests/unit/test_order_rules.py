@@ -1,0 +1,125 @@
+"""The order state machine and cart rules, exhaustively, without a database."""
+
+from datetime import UTC, datetime
+from itertools import product as every
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from src.domain.orders import CartLine, Order, OrderAction, OrderItem, OrderStatus
+from src.domain.orders.rules import (
+    TRANSITIONS,
+    check_cart,
+    check_single_currency,
+    ensure_may,
+    next_status,
+    order_total,
+)
+from src.domain.users import Principal, Role
+from src.infrastructure.errors import Conflict, Forbidden, ValidationFailed
+
+S, A = OrderStatus, OrderAction
+ALLOWED = {
+    (S.PENDING_PAYMENT, A.PAY): S.PAID,
+    (S.PENDING_PAYMENT, A.CANCEL): S.CANCELLED,
+    (S.PAID, A.CANCEL): S.CANCELLED,
+    (S.PAID, A.SHIP): S.SHIPPED,
+    (S.SHIPPED, A.DELIVER): S.DELIVERED,
+}
+
+
+@pytest.mark.parametrize(("status", "action"), list(every(OrderStatus, OrderAction)))
+def test_every_status_and_action_either_moves_as_the_contract_says_or_is_refused(
+    status: OrderStatus, action: OrderAction
+) -> None:
+    if (status, action) in ALLOWED:
+        assert next_status(status, action) is ALLOWED[status, action]
+    else:
+        with pytest.raises(Conflict) as refused:
+            next_status(status, action)
+        assert refused.value.code == "invalidState"
+
+
+def test_the_table_holds_exactly_the_contract_moves() -> None:
+    assert TRANSITIONS == ALLOWED
+
+
+def test_delivered_and_cancelled_are_final() -> None:
+    for final in (S.DELIVERED, S.CANCELLED):
+        assert not [action for (status, action) in TRANSITIONS if status is final]
+
+
+def order(buyer: UUID, sellers: list[UUID]) -> Order:
+    now = datetime.now(UTC)
+    items = [
+        OrderItem(product_id=uuid4(), seller_id=seller, title="x", unit_price=100, quantity=1)
+        for seller in sellers
+    ]
+    return Order(
+        id=uuid4(), buyer_id=buyer, status=S.PENDING_PAYMENT, items=items,
+        total=order_total(items), currency="USD", created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+BUYER, SELLER, OTHER = uuid4(), uuid4(), uuid4()
+ACTORS = {
+    "buyer": Principal(user_id=BUYER, role=Role.BUYER),
+    "other buyer": Principal(user_id=OTHER, role=Role.BUYER),
+    "seller in the order": Principal(user_id=SELLER, role=Role.SELLER),
+    "other seller": Principal(user_id=OTHER, role=Role.SELLER),
+    "admin": Principal(user_id=uuid4(), role=Role.ADMIN),
+}
+MAY = {
+    A.PAY: {"buyer"},
+    A.CANCEL: {"buyer", "admin"},
+    A.SHIP: {"seller in the order"},
+    A.DELIVER: set[str](),
+}
+
+
+@pytest.mark.parametrize(("actor", "action"), list(every(ACTORS, OrderAction)))
+def test_who_may_do_what(actor: str, action: OrderAction) -> None:
+    target = order(BUYER, [SELLER])
+    if actor in MAY[action]:
+        ensure_may(ACTORS[actor], action, target)
+    else:
+        with pytest.raises(Forbidden):
+            ensure_may(ACTORS[actor], action, target)
+
+
+@given(st.lists(st.tuples(st.integers(1, 10**9), st.integers(1, 1000)), min_size=1, max_size=50))
+def test_the_total_is_the_sum_of_quantity_times_unit_price(lines: list[tuple[int, int]]) -> None:
+    items = [
+        OrderItem(product_id=uuid4(), seller_id=uuid4(), title="x", unit_price=p, quantity=q)
+        for p, q in lines
+    ]
+    assert order_total(items) == sum(price * quantity for price, quantity in lines)
+
+
+def test_a_cart_holds_one_to_fifty_distinct_products() -> None:
+    check_cart([CartLine(product_id=uuid4(), quantity=1) for _ in range(50)])
+    for size in (0, 51):
+        with pytest.raises(ValidationFailed):
+            check_cart([CartLine(product_id=uuid4(), quantity=1) for _ in range(size)])
+
+
+def test_a_product_twice_in_a_cart_is_refused_at_its_second_line() -> None:
+    twice = uuid4()
+    lines = [CartLine(product_id=twice, quantity=1), CartLine(product_id=uuid4(), quantity=2)]
+    with pytest.raises(ValidationFailed) as refused:
+        check_cart([*lines, CartLine(product_id=twice, quantity=3)])
+    assert refused.value.errors[0].loc == ("body", "items", 2, "productId")
+
+
+@pytest.mark.parametrize("quantity", [0, 1001])
+def test_quantities_are_one_to_a_thousand(quantity: int) -> None:
+    with pytest.raises(ValueError, match="quantity"):
+        CartLine(product_id=uuid4(), quantity=quantity)
+
+
+def test_an_order_is_priced_in_one_currency() -> None:
+    assert check_single_currency(["EUR", "EUR"]) == "EUR"
+    with pytest.raises(ValidationFailed):
+        check_single_currency(["EUR", "USD"])
