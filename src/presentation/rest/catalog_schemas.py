@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
@@ -68,6 +68,21 @@ class ProductListQuery(ApiModel):
 
 
 class CreateProductRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Brass desk lamp",
+                    "description": "A heavy brass lamp with a linen shade.",
+                    "price": 4999,
+                    "currency": "USD",
+                    "stock": 12,
+                    "category": "lighting",
+                }
+            ]
+        }
+    )
+
     title: Title
     description: Description = ""
     price: Price
@@ -77,6 +92,8 @@ class CreateProductRequest(RequestModel):
 
 
 class UpdateProductRequest(PatchModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price": 3999, "stock": 0}]})
+
     title: Title | None = None
     description: Description | None = None
     price: Price | None = None
@@ -96,6 +113,26 @@ class UpdateProductRequest(PatchModel):
 
 
 class ProductResponse(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "492af436-1319-5c6f-bebf-63edb2364066",
+                    "sellerId": "49130b81-4bf0-46ad-a96e-db8c8afdb2e8",
+                    "title": "Brass desk lamp",
+                    "description": "A heavy brass lamp with a linen shade.",
+                    "price": 4999,
+                    "currency": "USD",
+                    "stock": 12,
+                    "category": "lighting",
+                    "status": "active",
+                    "createdAt": "2026-11-22T17:00:24.934934Z",
+                    "updatedAt": "2026-11-22T17:05:00.000000Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     seller_id: UUID
     title: str = Field(examples=["Brass desk lamp"])

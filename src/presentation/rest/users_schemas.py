@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -28,6 +28,19 @@ RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=512)]
 
 
 class RegisterRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "password": "correct horse battery",
+                    "fullName": "Ada Lovelace",
+                    "role": "seller",
+                }
+            ]
+        }
+    )
+
     email: Email
     password: Password
     full_name: FullName
@@ -37,20 +50,52 @@ class RegisterRequest(RequestModel):
 
 
 class LoginRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct horse battery"}]
+        }
+    )
+
     email: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
 class RefreshRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refreshToken": "5n1Z_1BA304scf_o5xKnBSwuvVQgR2L7tnHx5c8qfjs"}]
+        }
+    )
+
     refresh_token: RefreshTokenValue
 
 
 class UpdateMeRequest(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"fullName": "Ada King", "password": "a new long password"}]
+        }
+    )
+
     full_name: FullName | None = None
     password: Password | None = None
 
 
 class UserResponse(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "49130b81-4bf0-46ad-a96e-db8c8afdb2e8",
+                    "email": "ada@example.com",
+                    "fullName": "Ada Lovelace",
+                    "role": "seller",
+                    "createdAt": "2026-11-22T17:00:24.934934Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     email: str = Field(examples=["ada@example.com"])
     full_name: str = Field(examples=["Ada Lovelace"])
@@ -69,6 +114,19 @@ class UserResponse(ApiModel):
 
 
 class TokenPairResponse(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOi...",
+                    "refreshToken": "5n1Z_1BA304scf_o5xKnBSwuvVQgR2L7tnHx5c8qfjs",
+                    "tokenType": "bearer",
+                    "expiresIn": 900,
+                }
+            ]
+        }
+    )
+
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret

@@ -1,0 +1,37 @@
+"""The examples the API docs show are valid requests and responses."""
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from src.presentation.rest import catalog_schemas, users_schemas
+from src.presentation.rest.schemas import ApiModel
+
+
+def _examples(model: type[BaseModel]) -> Any:
+    extra = model.model_config.get("json_schema_extra")
+    return extra.get("examples") if isinstance(extra, dict) else None
+
+
+def documented_models() -> list[type[BaseModel]]:
+    return [
+        value
+        for module in (users_schemas, catalog_schemas)
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ApiModel)
+        and value.__module__ == module.__name__
+        and isinstance(_examples(value), list)
+    ]
+
+
+def test_the_main_request_and_response_models_carry_examples() -> None:
+    names = {model.__name__ for model in documented_models()}
+    assert {"RegisterRequest", "CreateProductRequest", "ProductResponse", "UserResponse"} <= names
+
+
+@pytest.mark.parametrize("model", documented_models(), ids=lambda model: model.__name__)
+def test_every_example_validates_against_its_model(model: type[BaseModel]) -> None:
+    for example in _examples(model):
+        model.model_validate(example)
