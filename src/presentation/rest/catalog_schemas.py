@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
 
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
@@ -43,6 +43,17 @@ Category = Annotated[
 PriceBound = Annotated[int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units")]
 
 
+# The product the API docs show, as listed and as answered.
+LAMP: dict[str, JsonValue] = {
+    "title": "Brass desk lamp",
+    "description": "A heavy brass lamp with a linen shade.",
+    "price": 4999,
+    "currency": "USD",
+    "stock": 12,
+    "category": "lighting",
+}
+
+
 class ProductListQuery(ApiModel):
     """What `GET /products` accepts in its query string."""
 
@@ -68,20 +79,7 @@ class ProductListQuery(ApiModel):
 
 
 class CreateProductRequest(RequestModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Brass desk lamp",
-                    "description": "A heavy brass lamp with a linen shade.",
-                    "price": 4999,
-                    "currency": "USD",
-                    "stock": 12,
-                    "category": "lighting",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [LAMP]})
 
     title: Title
     description: Description = ""
@@ -119,12 +117,7 @@ class ProductResponse(ApiModel):
                 {
                     "id": "492af436-1319-5c6f-bebf-63edb2364066",
                     "sellerId": "49130b81-4bf0-46ad-a96e-db8c8afdb2e8",
-                    "title": "Brass desk lamp",
-                    "description": "A heavy brass lamp with a linen shade.",
-                    "price": 4999,
-                    "currency": "USD",
-                    "stock": 12,
-                    "category": "lighting",
+                    **LAMP,
                     "status": "active",
                     "createdAt": "2026-11-22T17:00:24.934934Z",
                     "updatedAt": "2026-11-22T17:05:00.000000Z",
