@@ -70,9 +70,6 @@ class BaseRepository(Generic[TableT]):
     async def _one_or_none(self, statement: Select[RowT]) -> RowT | None:
         return (await self._execute(statement)).scalar_one_or_none()
 
-    async def _all(self, statement: Select[RowT]) -> Sequence[RowT]:
-        return (await self._execute(statement)).scalars().all()
-
     def _conflict_for(self, error: IntegrityError) -> Exception:
         message = str(error.orig)
         if match := _SQLITE_UNIQUE.search(message):
