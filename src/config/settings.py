@@ -49,6 +49,15 @@ class RateLimitSettings(BaseModel):
     storage_url: str = ""
 
 
+class IdempotencySettings(BaseModel):
+    # How long a key's answer is kept for replay; clients may retry for at least a day.
+    ttl_hours: int = Field(default=24, ge=24)
+    # How long an unanswered request holds its key before a retry may take it over.
+    lease_seconds: int = Field(default=60, ge=1)
+    # How often each worker deletes expired keys.
+    purge_interval_seconds: int = Field(default=3600, ge=1)
+
+
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
@@ -82,6 +91,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
     payments: PaymentsSettings = PaymentsSettings()

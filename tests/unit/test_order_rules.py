@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.domain.orders import CartLine, Order, OrderAction, OrderItem, OrderStatus
+from src.domain.orders import (
+    CartLine,
+    Order,
+    OrderAction,
+    OrderItem,
+    OrderStatus,
+    ShippingAddress,
+)
 from src.domain.orders.rules import (
     TRANSITIONS,
     check_cart,
@@ -21,6 +28,9 @@ from src.domain.users import Principal, Role
 from src.infrastructure.errors import Conflict, Forbidden, ValidationFailed
 
 S, A = OrderStatus, OrderAction
+ADDRESS = ShippingAddress(
+    full_name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB"
+)
 ALLOWED = {
     (S.PENDING_PAYMENT, A.PAY): S.PAID,
     (S.PENDING_PAYMENT, A.CANCEL): S.CANCELLED,
@@ -59,7 +69,8 @@ def order(buyer: UUID, sellers: list[UUID]) -> Order:
     ]
     return Order(
         id=uuid4(), buyer_id=buyer, status=S.PENDING_PAYMENT, items=items,
-        total=order_total(items), currency="USD", created_at=now, updated_at=now,
+        total=order_total(items), currency="USD", shipping_address=ADDRESS,
+        created_at=now, updated_at=now,
     )  # fmt: skip
 
 

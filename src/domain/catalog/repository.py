@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     bindparam,
@@ -48,6 +49,27 @@ _COLUMNS = (
 # Built once: a prepared statement's cache key is computed once, not per request.
 _PRODUCT_BY_ID = select(*_COLUMNS).where(ProductsTable.id == bindparam("product_id"))
 _PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update()
+_PRODUCTS_BY_IDS = select(*_COLUMNS).where(
+    ProductsTable.id.in_(bindparam("product_ids", expanding=True))
+)
+_QUANTITY = bindparam("quantity", type_=Integer)
+# One atomic statement per product: the stock is taken only if enough is left and the product
+# is on sale, so no interleaving of orders can take it below zero.
+_TAKE_STOCK = (
+    update(ProductsTable)
+    .where(
+        ProductsTable.id == bindparam("product_id"),
+        ProductsTable.stock >= _QUANTITY,
+        ProductsTable.status == literal_column("'active'"),
+    )
+    .values(stock=ProductsTable.stock - _QUANTITY)
+    .returning(*_COLUMNS)
+)
+_RETURN_STOCK = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(stock=ProductsTable.stock + _QUANTITY)
+)
 _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
     ProductSort.NEWEST: (ProductsTable.created_at, ProductsTable.id),
     ProductSort.OLDEST: (ProductsTable.created_at, ProductsTable.id),
@@ -166,6 +188,22 @@ class ProductRepository(BaseRepository[ProductsTable]):
         statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
         row = (await self._execute(statement, {"product_id": product_id})).one_or_none()
         return None if row is None else _to_product(row)
+
+    async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        """The stored products among `product_ids`, whatever their status, by id."""
+        rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
+        return {row.id: _to_product(row) for row in rows}
+
+    async def take_stock(self, product_id: UUID, quantity: int) -> Product | None:
+        """Take `quantity` from an active product's stock, and return the product as it is
+        now; None, changing nothing, if it is unknown, archived or short of stock."""
+        result = await self._execute(_TAKE_STOCK, {"product_id": product_id, "quantity": quantity})
+        row = result.one_or_none()
+        return None if row is None else _to_product(row)
+
+    async def return_stock(self, product_id: UUID, quantity: int) -> None:
+        """Put `quantity` back into a product's stock (archived or not)."""
+        await self._execute(_RETURN_STOCK, {"product_id": product_id, "quantity": quantity})
 
     async def save(self, product: Product) -> Product:
         """Store every field of an existing product (and its derived search keys)."""

@@ -1,5 +1,6 @@
 """Orders: what a buyer bought, from whom, at what price, and where it stands."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -41,6 +42,17 @@ class OrderItem(Entity):
     quantity: int = Field(ge=1, le=1000)
 
 
+class ShippingAddress(Entity):
+    """Where the buyer wants the order delivered."""
+
+    full_name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: str = Field(min_length=2, max_length=100)
+
+
 class Order(Entity):
     id: UUID
     buyer_id: UUID
@@ -48,9 +60,19 @@ class Order(Entity):
     items: list[OrderItem] = Field(min_length=1, max_length=50)
     total: int = Field(ge=1)  # minor units
     currency: str = Field(pattern=r"^[A-Z]{3}$")
+    shipping_address: ShippingAddress
     created_at: datetime
     updated_at: datetime
 
     @property
     def seller_ids(self) -> frozenset[UUID]:
         return frozenset(item.seller_id for item in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderScope:
+    """Which orders a listing may hold: a buyer's own, those holding a seller's products, or
+    (both None) every order."""
+
+    buyer_id: UUID | None = None
+    seller_id: UUID | None = None

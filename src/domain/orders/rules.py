@@ -1,10 +1,27 @@
 """Order rules: the state machine, who may move an order, and what a cart may hold."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from uuid import UUID
 
-from src.domain.orders.entities import CartLine, Order, OrderAction, OrderItem, OrderStatus
+from src.domain.catalog.entities import Product, ProductStatus
+from src.domain.orders.entities import (
+    CartLine,
+    Order,
+    OrderAction,
+    OrderItem,
+    OrderScope,
+    OrderStatus,
+)
 from src.domain.users.entities import Principal, Role
-from src.infrastructure.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from src.infrastructure.errors import (
+    AppError,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    ValidationFailed,
+)
 
 MAX_LINES = 50
 
@@ -81,3 +98,77 @@ def check_single_currency(currencies: Sequence[str]) -> str:
             errors=[FieldError(("body", "items"), f"mixes {', '.join(distinct) or 'nothing'}")],
         )
     return distinct[0]
+
+
+def ensure_can_order(principal: Principal) -> None:
+    """Orders are placed by buyers; sellers and admins do not buy."""
+    if principal.role is not Role.BUYER:
+        raise Forbidden("Only buyers can place orders")
+
+
+def may_see(principal: Principal, order: Order) -> bool:
+    """Its buyer, a seller with items in it, and admins see an order."""
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.SELLER:
+        return principal.user_id in order.seller_ids
+    return principal.user_id == order.buyer_id
+
+
+def ensure_visible(principal: Principal, order: Order | None) -> Order:
+    """The order if `principal` may see it; otherwise not found, as if it did not exist."""
+    if order is None or not may_see(principal, order):
+        raise NotFound("No such order")
+    return order
+
+
+def scope_for(principal: Principal) -> OrderScope:
+    """The orders a listing shows `principal`: the same ones `may_see` lets it read."""
+    if principal.role is Role.ADMIN:
+        return OrderScope()
+    if principal.role is Role.SELLER:
+        return OrderScope(seller_id=principal.user_id)
+    return OrderScope(buyer_id=principal.user_id)
+
+
+def snapshot_items(lines: Sequence[CartLine], products: Mapping[UUID, Product]) -> list[OrderItem]:
+    """The order's items, in the cart's order, as the products are priced and titled now."""
+    return [
+        OrderItem(
+            product_id=line.product_id,
+            seller_id=products[line.product_id].seller_id,
+            title=products[line.product_id].title,
+            unit_price=products[line.product_id].price,
+            quantity=line.quantity,
+        )
+        for line in lines
+    ]
+
+
+def explain_refusal(lines: Sequence[CartLine], products: Mapping[UUID, Product]) -> AppError:
+    """Why a cart whose stock could not all be taken is refused, from the products as they
+    are: unknown or archived products first, then mixed currencies, then missing stock."""
+    unavailable = [
+        FieldError(("body", "items", index, "productId"), "no such product on sale")
+        for index, line in enumerate(lines)
+        if line.product_id not in products
+        or products[line.product_id].status is not ProductStatus.ACTIVE
+    ]
+    if unavailable:
+        return Unprocessable(
+            f"{len(unavailable)} of the ordered products are unknown or no longer on sale",
+            code="productUnavailable",
+            errors=unavailable,
+        )
+    try:
+        check_single_currency([products[line.product_id].currency for line in lines])
+    except ValidationFailed as mixed:
+        return mixed
+    for line in lines:
+        product = products[line.product_id]
+        if product.stock < line.quantity:
+            return Conflict(
+                f"Product '{product.title}' has {product.stock} left, {line.quantity} requested",
+                code="outOfStock",
+            )
+    return Conflict("The stock changed while the order was placed; try again", code="outOfStock")

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import Executable, Result, Select
+from sqlalchemy import CursorResult, Executable, Result, Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +61,15 @@ class BaseRepository(Generic[TableT]):
             return await connection.execute(statement, parameters)
         except IntegrityError as error:
             raise self._conflict_for(error) from error
+
+    async def _execute_count(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Run an INSERT, UPDATE or DELETE in the current transaction; the rows it touched."""
+        result = cast("CursorResult[Any]", await self._execute(statement, parameters))
+        return result.rowcount
 
     @property
     def dialect(self) -> str:

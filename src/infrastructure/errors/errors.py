@@ -54,9 +54,16 @@ class Conflict(AppError):
 
 
 class Unprocessable(AppError):
-    """Well-formed, but refers to something that cannot be used (`productUnavailable`, ...)."""
+    """Well-formed, but refers to something that cannot be used (`productUnavailable`, ...),
+    with the fields at fault when there are any."""
 
     code = "unprocessable"
+
+    def __init__(
+        self, detail: str, *, code: str | None = None, errors: list[FieldError] | None = None
+    ) -> None:
+        super().__init__(detail, code=code)
+        self.errors = errors or []
 
 
 class ValidationFailed(Unprocessable):
@@ -65,8 +72,7 @@ class ValidationFailed(Unprocessable):
     code = "validationError"
 
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
-        super().__init__(detail)
-        self.errors = errors or []
+        super().__init__(detail, errors=errors)
 
 
 class PaymentDeclined(AppError):

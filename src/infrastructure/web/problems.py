@@ -94,12 +94,19 @@ def _field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
 
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AppError)  # noqa: S101 - registered for AppError only
+    return problem_for(error)
+
+
+def problem_for(error: AppError) -> JSONResponse:
+    """The problem-details response that answers `error`."""
     headers: dict[str, str] = {}
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
-    errors = _field_errors(error.errors) if isinstance(error, ValidationFailed) else None
+    errors = None
+    if isinstance(error, Unprocessable) and (error.errors or isinstance(error, ValidationFailed)):
+        errors = _field_errors(error.errors)
     return problem(status_for(error), error.detail, code=error.code, errors=errors, headers=headers)
 
 

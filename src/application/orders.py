@@ -1,0 +1,112 @@
+"""Placing, reading, listing and cancelling orders."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from src.domain.catalog import ProductRepository
+from src.domain.clock import utcnow
+from src.domain.orders import (
+    CartLine,
+    Order,
+    OrderAction,
+    OrderRepository,
+    OrderStatus,
+    ShippingAddress,
+)
+from src.domain.orders.rules import (
+    check_cart,
+    check_single_currency,
+    ensure_can_order,
+    ensure_may,
+    ensure_visible,
+    explain_refusal,
+    next_status,
+    order_total,
+    scope_for,
+    snapshot_items,
+)
+from src.domain.pagination import Page
+from src.domain.users import Principal
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import Conflict
+from src.infrastructure.runtime import runtime
+
+_LISTING = "orders"
+
+
+@transaction
+async def place_order(
+    *, principal: Principal, lines: Sequence[CartLine], shipping_address: ShippingAddress
+) -> Order:
+    """Take every item's stock and record the order, or refuse it and change nothing.
+
+    Stock is taken product by product in id order, each by one conditional UPDATE, so that
+    concurrent orders over the same products lock their rows in the same order and cannot
+    deadlock. The first product that cannot be had aborts the transaction, undoing the rest.
+    """
+    ensure_can_order(principal)
+    check_cart(lines)
+    products = ProductRepository()
+    taken = {}
+    for line in sorted(lines, key=lambda line: line.product_id):
+        product = await products.take_stock(line.product_id, line.quantity)
+        if product is None:
+            current = await products.get_many([line.product_id for line in lines])
+            raise explain_refusal(lines, current)
+        taken[product.id] = product
+    items = snapshot_items(lines, taken)
+    currency = check_single_currency([product.currency for product in taken.values()])
+    now = utcnow()
+    order = Order(
+        id=uuid4(),
+        buyer_id=principal.user_id,
+        status=OrderStatus.PENDING_PAYMENT,
+        items=items,
+        total=order_total(items),
+        currency=currency,
+        shipping_address=shipping_address,
+        created_at=now,
+        updated_at=now,
+    )
+    return await OrderRepository().add(order)
+
+
+@transaction(readonly=True)
+async def get_order(*, principal: Principal, order_id: UUID) -> Order:
+    """An order its buyer, one of its sellers, or an admin may see."""
+    return ensure_visible(principal, await OrderRepository().get(order_id))
+
+
+@transaction(readonly=True)
+async def list_orders(
+    *, principal: Principal, status: OrderStatus | None, limit: int, cursor: str | None
+) -> Page[Order]:
+    """The orders `principal` may see, newest first, optionally in one status."""
+    cursors = runtime().cursors
+    after = None
+    if cursor is not None:
+        created_at, order_id = cursors.decode_key(_LISTING, cursor, (datetime, UUID))
+        after = (created_at, order_id)
+    page = await OrderRepository().list_page(
+        scope_for(principal), status=status, limit=limit, after=after
+    )
+    next_cursor = None if page.next_key is None else cursors.encode_key(_LISTING, page.next_key)
+    return Page(items=page.items, next_cursor=next_cursor)
+
+
+@transaction
+async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
+    """Cancel an order that is not shipped yet, and put its items back in stock."""
+    orders = OrderRepository()
+    order = ensure_visible(principal, await orders.get(order_id, for_update=True))
+    ensure_may(principal, OrderAction.CANCEL, order)
+    cancelled = await orders.move(
+        order, to=next_status(order.status, OrderAction.CANCEL), now=utcnow()
+    )
+    if cancelled is None:  # cancelled, paid or shipped by a concurrent request meanwhile
+        raise Conflict("The order changed meanwhile; read it again", code="invalidState")
+    products = ProductRepository()
+    for item in sorted(order.items, key=lambda item: item.product_id):
+        await products.return_stock(item.product_id, item.quantity)
+    return cancelled

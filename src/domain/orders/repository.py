@@ -1,0 +1,196 @@
+"""Order repository: an order and its items in, whole orders out; a page in two statements."""
+
+import functools
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, bindparam, insert, select, tuple_, update
+
+from src.domain.orders.entities import (
+    Order,
+    OrderItem,
+    OrderScope,
+    OrderStatus,
+    ShippingAddress,
+)
+from src.domain.pagination import Slice
+from src.infrastructure.database import BaseRepository
+from src.infrastructure.database.tables import OrderItemsTable, OrderSellersTable, OrdersTable
+
+_O, _I, _S = OrdersTable, OrderItemsTable, OrderSellersTable
+_ORDER_COLUMNS = (
+    _O.id,
+    _O.buyer_id,
+    _O.status,
+    _O.total,
+    _O.currency,
+    _O.shipping_address,
+    _O.created_at,
+    _O.updated_at,
+)
+_ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
+_ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
+_ITEMS_OF = (
+    select(_I)
+    .where(_I.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(_I.order_id, _I.position)
+)
+_MOVE = (
+    update(_O)
+    .where(_O.id == bindparam("order_id"), _O.status == bindparam("expected"))
+    .values(status=bindparam("status"), updated_at=bindparam("now"))
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _listing(kind: str, *, with_status: bool, paged: bool) -> Select[Any]:
+    """Newest first, for one kind of scope (`all`, `buyer`, `seller`), built once.
+
+    A seller's orders are walked through `order_sellers`, whose index holds each seller's
+    orders by time, so a page reads only that seller's rows however many orders there are.
+    """
+    if kind == "seller":
+        key = (_S.order_created_at, _S.order_id)
+        statement = (
+            select(*_ORDER_COLUMNS)
+            .select_from(_S)
+            .join(_O, _O.id == _S.order_id)
+            .where(_S.seller_id == bindparam("seller_id"))
+        )
+    else:
+        key = (_O.created_at, _O.id)
+        statement = select(*_ORDER_COLUMNS)
+        if kind == "buyer":
+            statement = statement.where(_O.buyer_id == bindparam("buyer_id"))
+    conditions = []
+    if with_status:
+        conditions.append(_O.status == bindparam("status"))
+    if paged:
+        after = tuple_(
+            bindparam("after_key", type_=key[0].type), bindparam("after_id", type_=key[1].type)
+        )
+        conditions.append(tuple_(*key) < after)
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    order = statement.order_by(key[0].desc(), key[1].desc())
+    return order.limit(bindparam("limit"))
+
+
+def _to_order(row: Any, items: list[OrderItem]) -> Order:
+    return Order(
+        id=row.id,
+        buyer_id=row.buyer_id,
+        status=OrderStatus(row.status),
+        items=items,
+        total=row.total,
+        currency=row.currency,
+        shipping_address=ShippingAddress.model_validate(row.shipping_address),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _to_item(row: Any) -> OrderItem:
+    return OrderItem(
+        product_id=row.product_id,
+        seller_id=row.seller_id,
+        title=row.title,
+        unit_price=row.unit_price,
+        quantity=row.quantity,
+    )
+
+
+class OrderRepository(BaseRepository[OrdersTable]):
+    table = OrdersTable
+
+    async def add(self, order: Order) -> Order:
+        """Store a new order with its items and the sellers it involves."""
+        await self._execute(
+            insert(_O).values(
+                id=order.id,
+                buyer_id=order.buyer_id,
+                status=order.status.value,
+                total=order.total,
+                currency=order.currency,
+                shipping_address=order.shipping_address.model_dump(),
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+            )
+        )
+        items = [
+            {
+                "order_id": order.id,
+                "position": position,
+                "product_id": item.product_id,
+                "seller_id": item.seller_id,
+                "title": item.title,
+                "unit_price": item.unit_price,
+                "quantity": item.quantity,
+            }
+            for position, item in enumerate(order.items)
+        ]
+        await self._execute(insert(_I), items)
+        sellers = [
+            {"order_id": order.id, "seller_id": seller, "order_created_at": order.created_at}
+            for seller in sorted(order.seller_ids)
+        ]
+        await self._execute(insert(_S), sellers)
+        return order
+
+    async def get(self, order_id: UUID, *, for_update: bool = False) -> Order | None:
+        """The order with its items; `for_update` locks its row until commit."""
+        statement = _ORDER_BY_ID_FOR_UPDATE if for_update else _ORDER_BY_ID
+        row = (await self._execute(statement, {"order_id": order_id})).one_or_none()
+        if row is None:
+            return None
+        return (await self._with_items([row]))[0]
+
+    async def move(self, order: Order, *, to: OrderStatus, now: datetime) -> Order | None:
+        """Set the order's status if it is still what `order` says; None if it moved on."""
+        moved = await self._execute_count(
+            _MOVE,
+            {"order_id": order.id, "expected": order.status.value, "status": to.value, "now": now},
+        )
+        if not moved:
+            return None
+        return order.model_copy(update={"status": to, "updated_at": now})
+
+    async def list_page(
+        self,
+        scope: OrderScope,
+        *,
+        status: OrderStatus | None,
+        limit: int,
+        after: tuple[datetime, UUID] | None,
+    ) -> Slice[Order]:
+        """One page of the scope's orders, newest first, in two statements."""
+        parameters: dict[str, Any] = {"limit": limit + 1}
+        kind = "all"
+        if scope.seller_id is not None:
+            kind, parameters["seller_id"] = "seller", scope.seller_id
+        elif scope.buyer_id is not None:
+            kind, parameters["buyer_id"] = "buyer", scope.buyer_id
+        if status is not None:
+            parameters["status"] = status.value
+        if after is not None:
+            parameters["after_key"], parameters["after_id"] = after
+        statement = _listing(kind, with_status=status is not None, paged=after is not None)
+        rows = (await self._execute(statement, parameters)).all()
+        orders = await self._with_items(rows[:limit])
+        next_key = None
+        if len(rows) > limit:
+            last = orders[-1]
+            next_key = (last.created_at, last.id)
+        return Slice(items=orders, next_key=next_key)
+
+    async def _with_items(self, rows: Sequence[Any]) -> list[Order]:
+        if not rows:
+            return []
+        result = await self._execute(_ITEMS_OF, {"order_ids": [row.id for row in rows]})
+        items: defaultdict[UUID, list[OrderItem]] = defaultdict(list)
+        for item in result:
+            items[item.order_id].append(_to_item(item))
+        return [_to_order(row, items[row.id]) for row in rows]

@@ -1,0 +1,73 @@
+"""Orders, their items (snapshots of the products as ordered) and the sellers they involve."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from src.infrastructure.database.base import Base
+
+ORDER_STATUSES = ("pendingPayment", "paid", "shipped", "delivered", "cancelled")
+
+
+class OrdersTable(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    buyer_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(status) for status in ORDER_STATUSES)})",
+            name="status_known",
+        ),
+        CheckConstraint("total >= 1", name="total_positive"),
+        # Listings run newest first: everyone's (admins), a buyer's own, or by status.
+        Index("ix_orders_created", "created_at", "id"),
+        Index("ix_orders_buyer_created", "buyer_id", "created_at", "id"),
+        Index("ix_orders_status_created", "status", "created_at", "id"),
+    )
+
+
+class OrderItemsTable(Base):
+    __tablename__ = "order_items"
+
+    order_id: Mapped[UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)  # the line's place in the cart
+    product_id: Mapped[UUID] = mapped_column(ForeignKey("products.id"), index=True)
+    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int]
+
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_in_range"),
+        CheckConstraint("unit_price >= 1", name="unit_price_positive"),
+    )
+
+
+class OrderSellersTable(Base):
+    """Each seller with items in an order, once: what a seller's listing of orders walks."""
+
+    __tablename__ = "order_sellers"
+
+    order_id: Mapped[UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # The order's own creation time, copied so the listing reads one index in order.
+    order_created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_order_sellers_seller_created", "seller_id", "order_created_at", "order_id"),
+    )

@@ -1,0 +1,84 @@
+"""Orders: buyers place and cancel them; buyers, their sellers and admins read them."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from src.application import orders
+from src.domain.orders import Order
+from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.idempotency import IdempotencyKey, respond_once
+from src.presentation.rest.orders_schemas import OrderListQuery, OrderResponse, PlaceOrderRequest
+from src.presentation.rest.schemas import PageResponse, problems
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+def _created(order: Order) -> JSONResponse:
+    return JSONResponse(
+        OrderResponse.of(order).model_dump(mode="json", by_alias=True),
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": f"/api/v1/orders/{order.id}"},
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderResponse,
+    responses=problems(401, 403, 409, 422),
+)
+async def place_order(
+    body: PlaceOrderRequest,
+    principal: CurrentPrincipal,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Order products (buyers): all items' stock is taken, or none is.
+
+    Any item short of stock → 409 `outOfStock` and no stock changes; an unknown or archived
+    product → 422 `productUnavailable`. With an `Idempotency-Key`, a retry of the same request
+    gets the first answer again; while the first is still running → 409
+    `idempotencyKeyInFlight`; the same key with another body → 422 `idempotencyKeyReused`.
+    """
+    return await respond_once(
+        request,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        operation=lambda: orders.place_order(
+            principal=principal,
+            lines=body.lines(),
+            shipping_address=body.shipping_address.address(),
+        ),
+        respond=_created,
+    )
+
+
+@router.get("", responses=problems(401, 422))
+async def list_orders(
+    query: Annotated[OrderListQuery, Query()], principal: CurrentPrincipal
+) -> PageResponse[OrderResponse]:
+    """Orders you may see, newest first: a buyer's own, those holding a seller's products,
+    or every order for an admin."""
+    page = await orders.list_orders(
+        principal=principal, status=query.status, limit=query.limit, cursor=query.cursor
+    )
+    return PageResponse.of([OrderResponse.of(order) for order in page.items], page)
+
+
+@router.get("/{order_id}", responses=problems(401, 404, 422))
+async def read_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResponse:
+    """One order, for its buyer, a seller with items in it, or an admin."""
+    return OrderResponse.of(await orders.get_order(principal=principal, order_id=order_id))
+
+
+@router.post("/{order_id}/cancel", responses=problems(401, 403, 404, 409, 422))
+async def cancel_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResponse:
+    """Cancel an order before it ships (its buyer, or an admin); its items go back in stock.
+
+    Shipped, delivered or already cancelled → 409 `invalidState`.
+    """
+    return OrderResponse.of(await orders.cancel_order(principal=principal, order_id=order_id))
