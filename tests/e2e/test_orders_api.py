@@ -121,9 +121,7 @@ async def test_the_last_units_can_be_ordered_and_then_none_are_left(shop: Shop) 
 async def test_unknown_and_archived_products_are_unavailable(shop: Shop) -> None:
     lamp = await shop.product()
     archived = await shop.product(title="Old")
-    await shop.client.delete(
-        f"{API}/products/{archived['id']}", headers=bearer(shop.seller_token)
-    )
+    await shop.client.delete(f"{API}/products/{archived['id']}", headers=bearer(shop.seller_token))
     unknown = {"id": str(uuid4())}
 
     body = problem_of(

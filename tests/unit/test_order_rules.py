@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from src.domain.catalog import Product, ProductStatus
 from src.domain.orders import (
     CartLine,
     Order,
@@ -20,12 +21,24 @@ from src.domain.orders.rules import (
     TRANSITIONS,
     check_cart,
     check_single_currency,
+    ensure_can_order,
     ensure_may,
+    ensure_visible,
+    explain_refusal,
+    may_see,
     next_status,
     order_total,
+    scope_for,
+    snapshot_items,
 )
 from src.domain.users import Principal, Role
-from src.infrastructure.errors import Conflict, Forbidden, ValidationFailed
+from src.infrastructure.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    ValidationFailed,
+)
 
 S, A = OrderStatus, OrderAction
 ADDRESS = ShippingAddress(
@@ -134,3 +147,79 @@ def test_an_order_is_priced_in_one_currency() -> None:
     assert check_single_currency(["EUR", "EUR"]) == "EUR"
     with pytest.raises(ValidationFailed):
         check_single_currency(["EUR", "USD"])
+
+
+def lamp(**fields: object) -> Product:
+    now = datetime.now(UTC)
+    values: dict[str, object] = {
+        "id": uuid4(), "seller_id": SELLER, "title": "Lamp", "description": "", "price": 100,
+        "currency": "USD", "stock": 5, "category": "lighting", "status": ProductStatus.ACTIVE,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    return Product.model_validate(values | fields)
+
+
+def test_a_refusal_names_unknown_and_archived_products_first() -> None:
+    known, archived = lamp(stock=0), lamp(status=ProductStatus.ARCHIVED)
+    lines = [CartLine(product_id=p, quantity=1) for p in (known.id, archived.id, uuid4())]
+    error = explain_refusal(lines, {known.id: known, archived.id: archived})
+    assert isinstance(error, Unprocessable)
+    assert error.code == "productUnavailable"
+    assert [e.loc for e in error.errors] == [("body", "items", i, "productId") for i in (1, 2)]
+
+
+def test_a_refusal_names_mixed_currencies_before_missing_stock() -> None:
+    dollars, euros = lamp(stock=0), lamp(currency="EUR")
+    lines = [CartLine(product_id=p.id, quantity=1) for p in (dollars, euros)]
+    error = explain_refusal(lines, {p.id: p for p in (dollars, euros)})
+    assert isinstance(error, ValidationFailed)
+
+
+def test_a_refusal_names_the_first_product_short_of_stock_and_what_is_left() -> None:
+    plenty, short = lamp(stock=9), lamp(title="Desk", stock=2)
+    lines = [CartLine(product_id=plenty.id, quantity=1), CartLine(product_id=short.id, quantity=3)]
+    error = explain_refusal(lines, {p.id: p for p in (plenty, short)})
+    assert isinstance(error, Conflict)
+    assert error.code == "outOfStock"
+    assert error.detail == "Product 'Desk' has 2 left, 3 requested"
+
+
+def test_items_snapshot_each_product_in_cart_order() -> None:
+    first, second = lamp(title="A", price=7), lamp(title="B", price=9, seller_id=OTHER)
+    lines = [CartLine(product_id=second.id, quantity=2), CartLine(product_id=first.id, quantity=1)]
+    items = snapshot_items(lines, {p.id: p for p in (first, second)})
+    assert [(i.title, i.unit_price, i.quantity, i.seller_id) for i in items] == [
+        ("B", 9, 2, OTHER), ("A", 7, 1, SELLER),
+    ]  # fmt: skip
+
+
+def test_only_buyers_order() -> None:
+    ensure_can_order(ACTORS["buyer"])
+    for actor in ("seller in the order", "admin"):
+        with pytest.raises(Forbidden):
+            ensure_can_order(ACTORS[actor])
+
+
+SEES = {"buyer", "seller in the order", "admin"}
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_who_sees_an_order_and_its_listing_scope_agree(actor: str) -> None:
+    target = order(BUYER, [SELLER])
+    principal = ACTORS[actor]
+    assert may_see(principal, target) is (actor in SEES)
+    if actor in SEES:
+        assert ensure_visible(principal, target) is target
+    else:
+        with pytest.raises(NotFound):
+            ensure_visible(principal, target)
+    scope = scope_for(principal)
+    in_scope = scope.buyer_id in (None, target.buyer_id) and (
+        scope.seller_id is None or scope.seller_id in target.seller_ids
+    )
+    assert in_scope is (actor in SEES)
+
+
+def test_no_one_sees_an_order_that_does_not_exist() -> None:
+    with pytest.raises(NotFound):
+        ensure_visible(ACTORS["admin"], None)

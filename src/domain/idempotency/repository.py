@@ -13,9 +13,10 @@ from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import IdempotencyKeysTable
 
 _T = IdempotencyKeysTable
-_THE_KEY = and_(_T.user_id == bindparam("user_id"), _T.key == bindparam("key"))
+# Parameters are named apart from the columns: an UPDATE reserves the columns' own names.
+_THE_KEY = and_(_T.user_id == bindparam("the_user"), _T.key == bindparam("the_key"))
 _BY_KEY = select(_T).where(_THE_KEY)
-_UNDER_CLAIM = and_(_THE_KEY, _T.claim_id == bindparam("claim_id"))
+_UNDER_CLAIM = and_(_THE_KEY, _T.claim_id == bindparam("the_claim"))
 
 
 def _to_record(row: Any) -> IdempotencyRecord:
@@ -64,7 +65,7 @@ class IdempotencyRepository(BaseRepository[IdempotencyKeysTable]):
         self, user_id: UUID, key: str, *, for_update: bool = False
     ) -> IdempotencyRecord | None:
         statement = _BY_KEY.with_for_update() if for_update else _BY_KEY
-        row = (await self._execute(statement, {"user_id": user_id, "key": key})).one_or_none()
+        row = (await self._execute(statement, {"the_user": user_id, "the_key": key})).one_or_none()
         return None if row is None else _to_record(row)
 
     async def replace(self, record: IdempotencyRecord, *, previous_claim: UUID) -> bool:
@@ -73,7 +74,8 @@ class IdempotencyRepository(BaseRepository[IdempotencyKeysTable]):
         del values["user_id"], values["key"]
         statement = update(_T).where(_UNDER_CLAIM).values(values)
         count = await self._execute_count(
-            statement, {"user_id": record.user_id, "key": record.key, "claim_id": previous_claim}
+            statement,
+            {"the_user": record.user_id, "the_key": record.key, "the_claim": previous_claim},
         )
         return bool(count)
 
@@ -102,4 +104,4 @@ class IdempotencyRepository(BaseRepository[IdempotencyKeysTable]):
 
 
 def _claim_parameters(claim: Claim) -> dict[str, Any]:
-    return {"user_id": claim.user_id, "key": claim.key, "claim_id": claim.claim_id}
+    return {"the_user": claim.user_id, "the_key": claim.key, "the_claim": claim.claim_id}
