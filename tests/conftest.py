@@ -7,6 +7,7 @@ is set, a PostgreSQL database made for this run whose tables are emptied before 
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -80,16 +81,24 @@ async def _empty_tables(url: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture
-def empty_database_url(tmp_path: Path) -> Iterator[str]:
-    """A database with nothing in it, made for this test alone."""
+@contextmanager
+def new_empty_database(folder: Path) -> Iterator[str]:
+    """A database with nothing in it, dropped afterwards: a SQLite file in `folder`, or a
+    new PostgreSQL database when the run has one."""
     if not POSTGRES_URL:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        yield f"sqlite+aiosqlite:///{folder / 'empty.db'}"
         return
     name = f"marketplace_empty_{uuid4().hex[:12]}"
     asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, made for this test alone."""
+    with new_empty_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

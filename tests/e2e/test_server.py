@@ -1,10 +1,5 @@
 """The real thing: migrations as a deploy step, then uvicorn serving the app in a process."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,66 +7,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from src.config.settings import PROJECT_ROOT
 from tests.e2e.helpers import API, PASSWORD, new_email
+from tests.e2e.servers import migrate, server_environment, serving
 
 pytestmark = [pytest.mark.database, pytest.mark.server]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(database_url: str, log_dir: Path) -> dict[str, str]:
-    return os.environ | {
-        "DATABASE__URL": database_url,
-        "LOG__DIRECTORY": str(log_dir),
-        "AUTH__PASSWORD_TIME_COST": "1",
-        "AUTH__PASSWORD_MEMORY_KIB": "1024",
-    }
 
 
 @pytest.fixture
 def server(empty_database_url: str, tmp_path: Path) -> Iterator[str]:
     """A migrated database and a uvicorn process serving the app on it; yields its base URL."""
-    environment = _environment(empty_database_url, tmp_path / "logs")
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "uvicorn", "src.main:app", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, process)
+    environment = server_environment(empty_database_url, tmp_path / "logs")
+    migrate(environment)
+    with serving(environment) as base_url:
         yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        # A graceful stop: uvicorn finishes, then re-raises the signal it was stopped with.
-        assert process.wait(timeout=15) in {0, -signal.SIGTERM}
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited during start-up"
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("the server did not start within 20 s")
 
 
 def test_a_migrated_server_serves_health_docs_and_auth(server: str, tmp_path: Path) -> None:
