@@ -9,6 +9,7 @@ from loguru import logger
 from src.config.settings import Settings
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.runtime import start_runtime, stop_runtime
+from src.infrastructure.scheduling import JobRunner, PeriodicJob
 from src.infrastructure.web.docs import install_docs
 from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from src.infrastructure.web.openapi import install_openapi
@@ -31,17 +32,22 @@ def create_app(
     api_routers: Sequence[APIRouter],
     root_routers: Sequence[APIRouter] = (),
     tags: Sequence[dict[str, str]] = (),
+    jobs: Sequence[PeriodicJob] = (),
 ) -> FastAPI:
-    """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root."""
+    """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root, and
+    running `jobs` in the background while it serves."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log)
         start_runtime(settings)
+        runner = JobRunner(jobs)
+        runner.start()
         logger.info("marketplace started ({})", settings.environment.value)
         try:
             yield
         finally:
+            await runner.stop()
             await stop_runtime()
             logger.info("marketplace stopped")
 
