@@ -66,8 +66,12 @@ def parse_wrk(output: str) -> Figures:
     return Figures(float(rate[1]), latency("50"), latency("99"), failed, timeouts)
 
 
-def run_wrk(url: str, *, duration: int, connections: int, cpu: str | None) -> Figures:
+def run_wrk(
+    url: str, *, duration: int, connections: int, cpu: str | None, script: str | None = None
+) -> Figures:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", script]
     if cpu is not None:
         command = ["taskset", "-c", cpu, *command]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -112,10 +116,14 @@ def children(pid: int) -> list[int]:
 
 
 @contextmanager
-def server(command: list[str], environment: dict[str, str], ready_path: str) -> Iterator[int]:
+def server(
+    command: list[str], environment: dict[str, str], ready_path: str, stderr: Path | None = None
+) -> Iterator[int]:
+    """A server process, up and ready; its standard error goes to `stderr` when given."""
+    error_file = stderr.open("wb") if stderr is not None else None
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=error_file or subprocess.DEVNULL,
     )  # fmt: skip
     try:
         wait_until_up(f"http://127.0.0.1:{PORT}{ready_path}", process)
@@ -123,6 +131,8 @@ def server(command: list[str], environment: dict[str, str], ready_path: str) -> 
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        if error_file is not None:
+            error_file.close()
 
 
 def uvicorn(app: str) -> list[str]:
@@ -130,8 +140,8 @@ def uvicorn(app: str) -> list[str]:
             "--no-access-log"]  # fmt: skip
 
 
-def gunicorn(workers: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "src.main:app", "-k", "uvicorn_worker.UvicornWorker",
+def gunicorn(workers: int, app: str = "src.main:app") -> list[str]:
+    return [sys.executable, "-m", "gunicorn", app, "-k", "uvicorn_worker.UvicornWorker",
             "-w", str(workers), "-b", f"127.0.0.1:{PORT}"]  # fmt: skip
 
 
