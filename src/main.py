@@ -1,22 +1,39 @@
-"""The ASGI application: `uvicorn src.main:app` (or gunicorn with uvicorn_worker.UvicornWorker)."""
+"""The ASGI application: `uvicorn src.main:app` (or gunicorn with uvicorn_worker.UvicornWorker).
+
+The only place that wires the application together: routers, background jobs, and the
+handlers of the events the outbox relay delivers.
+"""
+
+from fastapi import FastAPI
 
 from src.application.idempotency import purge_expired_keys
-from src.config import get_settings
-from src.infrastructure.scheduling import PeriodicJob
+from src.application.payments import REFUND_TOPIC, refund_payment
+from src.config import Settings, get_settings
+from src.infrastructure.events import Relay
+from src.infrastructure.scheduling import Loop, PeriodicJob
 from src.infrastructure.web import create_app
 from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
 
-settings = get_settings()
-app = create_app(
-    settings,
-    api_routers=API_ROUTERS,
-    root_routers=ROOT_ROUTERS,
-    tags=TAGS,
-    jobs=[
-        PeriodicJob(
-            "purge expired idempotency keys",
-            every_seconds=settings.idempotency.purge_interval_seconds,
-            run=purge_expired_keys,
-        )
-    ],
-)
+EVENT_HANDLERS = {REFUND_TOPIC: refund_payment}
+
+
+def create_marketplace(settings: Settings) -> FastAPI:
+    """The marketplace app for `settings`, with its background work."""
+    relay = Relay(EVENT_HANDLERS)
+    return create_app(
+        settings,
+        api_routers=API_ROUTERS,
+        root_routers=ROOT_ROUTERS,
+        tags=TAGS,
+        jobs=[
+            Loop("deliver outbox events", relay.run),
+            PeriodicJob(
+                "purge expired idempotency keys",
+                every_seconds=settings.idempotency.purge_interval_seconds,
+                run=purge_expired_keys,
+            ),
+        ],
+    )
+
+
+app = create_marketplace(get_settings())

@@ -28,8 +28,7 @@ from src.config.settings import (
 )
 from src.infrastructure.database import Base, tables
 from src.infrastructure.runtime import Runtime, start_runtime, stop_runtime
-from src.infrastructure.web import create_app
-from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
+from src.main import create_marketplace
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -144,7 +143,7 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 def build_app(settings: Settings) -> FastAPI:
-    return create_app(settings, api_routers=API_ROUTERS, root_routers=ROOT_ROUTERS, tags=TAGS)
+    return create_marketplace(settings)
 
 
 @pytest.fixture

@@ -40,8 +40,14 @@ async def answer_once(
     *,
     render: Callable[[ResultT], Answer],
     render_refusal: Callable[[AppError], Answer],
+    atomic: bool = True,
 ) -> Answer:
     """The answer to `request`: the stored one if it was answered, else `operation`'s.
+
+    With `atomic`, the operation joins the transaction that records its answer. An operation
+    that must call an outside service between transactions of its own (paying) passes
+    `atomic=False`: its answer is then recorded just after it, and it must itself be safe to
+    run again, as paying is, by the provider's own idempotency key.
 
     A refusal that binds the key is recorded and then raised as usual, so the caller turns it
     into a response the same way whether it is new or replayed.
@@ -50,10 +56,14 @@ async def answer_once(
     if isinstance(claim, Answer):
         return claim
     try:
+        if not atomic:
+            answer = render(await operation())
+            await _record_answer(claim, answer)
+            return answer
         return await _run_and_record(claim, operation, render)
     except AppError as error:
         if binds(error):
-            await _record_refusal(claim, render_refusal(error))
+            await _record_answer(claim, render_refusal(error))
         else:
             await _release(claim)
         raise
@@ -102,8 +112,9 @@ async def _run_and_record(
 
 
 @transaction
-async def _record_refusal(claim: Claim, answer: Answer) -> None:
-    await IdempotencyRepository().answer(claim, answer)
+async def _record_answer(claim: Claim, answer: Answer) -> None:
+    if not await IdempotencyRepository().answer(claim, answer):
+        logger.warning("an idempotency key was taken over before its answer was recorded")
 
 
 async def _release(claim: Claim) -> None:

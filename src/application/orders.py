@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from src.application.payments import queue_refund
 from src.domain.catalog import ProductRepository
 from src.domain.clock import utcnow
 from src.domain.orders import (
@@ -27,6 +28,7 @@ from src.domain.orders.rules import (
     snapshot_items,
 )
 from src.domain.pagination import Page
+from src.domain.shipping import ShipmentRepository
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict
@@ -97,16 +99,21 @@ async def list_orders(
 
 @transaction
 async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
-    """Cancel an order that is not shipped yet, and put its items back in stock."""
+    """Cancel an order before it ships: its items go back in stock and, if it was paid, its
+    charge is refunded (once, after the cancel commits)."""
     orders = OrderRepository()
     order = ensure_visible(principal, await orders.get(order_id, for_update=True))
     ensure_may(principal, OrderAction.CANCEL, order)
-    cancelled = await orders.move(
-        order, to=next_status(order.status, OrderAction.CANCEL), now=utcnow()
-    )
+    target = next_status(order.status, OrderAction.CANCEL)
+    if await ShipmentRepository().of_order(order.id):
+        raise Conflict("Part of this order has shipped; it can no longer be cancelled",
+                       code="invalidState")  # fmt: skip
+    cancelled = await orders.move(order, to=target, now=utcnow())
     if cancelled is None:  # cancelled, paid or shipped by a concurrent request meanwhile
         raise Conflict("The order changed meanwhile; read it again", code="invalidState")
     products = ProductRepository()
     for item in sorted(order.items, key=lambda item: item.product_id):
         await products.return_stock(item.product_id, item.quantity)
+    if order.status is OrderStatus.PAID:
+        await queue_refund(order)
     return cancelled

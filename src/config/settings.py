@@ -71,7 +71,14 @@ class LogSettings(BaseModel):
 
 
 class PaymentsSettings(BaseModel):
+    # Empty: the in-process fake provider. Else the provider's base URL, e.g. the stand-in's
+    # `http://127.0.0.1:8081` (`python -m mock.payments --port 8081`).
     provider_url: str = ""
+    timeout_seconds: float = Field(default=3.0, gt=0)  # per call to the provider
+    attempts: int = Field(default=3, ge=1)  # per charge or refund, backing off between them
+    # Consecutive failed calls that open the circuit, and how long it stays open.
+    circuit_failures: int = Field(default=5, ge=1)
+    circuit_reset_seconds: float = Field(default=30.0, gt=0)
 
 
 class NotificationsSettings(BaseModel):

@@ -12,6 +12,7 @@ from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.transaction import bind_database
 from src.infrastructure.errors import ProgrammingError
 from src.infrastructure.pagination import CursorCodec
+from src.infrastructure.payments import PaymentGateway, create_payment_gateway
 from src.infrastructure.rate_limit import CounterStore, Throttle, create_counter_store
 from src.infrastructure.security import PasswordHasher, TokenCodec
 
@@ -27,6 +28,7 @@ class Runtime:
     counters: CounterStore
     login_throttle: Throttle
     cursors: CursorCodec
+    payments: PaymentGateway
 
 
 _runtime: Runtime | None = None
@@ -65,6 +67,7 @@ def start_runtime(settings: Settings) -> Runtime:
             enabled=settings.rate_limit.enabled,
         ),
         cursors=CursorCodec(auth.secret_key.get_secret_value()),
+        payments=create_payment_gateway(settings.payments),
     )
     bind_database(built.database)
     _runtime = built
@@ -80,3 +83,4 @@ async def stop_runtime() -> None:
     bind_database(None)
     await current.database.dispose()
     await current.counters.aclose()
+    await current.payments.aclose()

@@ -63,6 +63,7 @@ class Order(Entity):
     shipping_address: ShippingAddress
     created_at: datetime
     updated_at: datetime
+    paid_at: datetime | None = None
 
     @property
     def seller_ids(self) -> frozenset[UUID]:

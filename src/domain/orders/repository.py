@@ -30,6 +30,7 @@ _ORDER_COLUMNS = (
     _O.shipping_address,
     _O.created_at,
     _O.updated_at,
+    _O.paid_at,
 )
 _ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
 _ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
@@ -43,6 +44,7 @@ _MOVE = (
     .where(_O.id == bindparam("order_id"), _O.status == bindparam("expected"))
     .values(status=bindparam("status"), updated_at=bindparam("now"))
 )
+_MOVE_TO_PAID = _MOVE.values(paid_at=bindparam("now"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -90,6 +92,7 @@ def _to_order(row: Any, items: list[OrderItem]) -> Order:
         shipping_address=ShippingAddress.model_validate(row.shipping_address),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        paid_at=row.paid_at,
     )
 
 
@@ -118,6 +121,7 @@ class OrderRepository(BaseRepository[OrdersTable]):
                 shipping_address=order.shipping_address.model_dump(),
                 created_at=order.created_at,
                 updated_at=order.updated_at,
+                paid_at=order.paid_at,
             )
         )
         items = [
@@ -149,14 +153,21 @@ class OrderRepository(BaseRepository[OrdersTable]):
         return (await self._with_items([row]))[0]
 
     async def move(self, order: Order, *, to: OrderStatus, now: datetime) -> Order | None:
-        """Set the order's status if it is still what `order` says; None if it moved on."""
+        """Set the order's status if it is still what `order` says; None if it moved on.
+
+        Moving to `paid` also records when, which is the day its sales count towards.
+        """
+        paid = to is OrderStatus.PAID
         moved = await self._execute_count(
-            _MOVE,
+            _MOVE_TO_PAID if paid else _MOVE,
             {"order_id": order.id, "expected": order.status.value, "status": to.value, "now": now},
         )
         if not moved:
             return None
-        return order.model_copy(update={"status": to, "updated_at": now})
+        changes: dict[str, object] = {"status": to, "updated_at": now}
+        if paid:
+            changes["paid_at"] = now
+        return order.model_copy(update=changes)
 
     async def list_page(
         self,

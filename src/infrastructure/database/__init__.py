@@ -5,6 +5,7 @@ from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.health import ping
 from src.infrastructure.database.repository import BaseRepository
 from src.infrastructure.database.transaction import (
+    after_commit,
     bind_database,
     bound_database,
     current_session,
@@ -17,6 +18,7 @@ __all__ = [
     "BaseRepository",
     "Database",
     "UtcDateTime",
+    "after_commit",
     "bind_database",
     "bound_database",
     "create_database",

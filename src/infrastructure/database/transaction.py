@@ -9,7 +9,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar, overload
 
 from loguru import logger
@@ -25,6 +25,7 @@ class _ActiveTransaction:
     readonly: bool
     owner: asyncio.Task[object] | None
     connection: AsyncConnection | None = None
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 P = ParamSpec("P")
@@ -71,6 +72,15 @@ async def current_connection() -> AsyncConnection:
     if active.connection is None:
         active.connection = await active.session.connection()
     return active.connection
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call `callback` once the running transaction has committed (never if it rolls back).
+
+    For nudges that must not run before the data they announce is visible, such as waking the
+    outbox relay. Callbacks must be quick and must not raise.
+    """
+    _current().after_commit.append(callback)
 
 
 def in_transaction() -> bool:
@@ -120,7 +130,8 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
     slots = database.readonly_slots if readonly else database.write_slots
     async with slots:
         session = (database.readonly_sessions if readonly else database.sessions)()
-        token = _active.set(_ActiveTransaction(session, readonly, asyncio.current_task()))
+        active = _ActiveTransaction(session, readonly, asyncio.current_task())
+        token = _active.set(active)
         try:
             result = await call()
             if not readonly:
@@ -131,7 +142,9 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
         finally:
             _active.reset(token)
             await _close(session)
-        return result
+    for callback in active.after_commit:
+        callback()
+    return result
 
 
 async def _rollback(session: AsyncSession) -> None:

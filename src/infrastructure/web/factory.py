@@ -9,7 +9,7 @@ from loguru import logger
 from src.config.settings import Settings
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.runtime import start_runtime, stop_runtime
-from src.infrastructure.scheduling import JobRunner, PeriodicJob
+from src.infrastructure.scheduling import JobRunner, Loop, PeriodicJob
 from src.infrastructure.web.docs import install_docs
 from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from src.infrastructure.web.openapi import install_openapi
@@ -32,7 +32,7 @@ def create_app(
     api_routers: Sequence[APIRouter],
     root_routers: Sequence[APIRouter] = (),
     tags: Sequence[dict[str, str]] = (),
-    jobs: Sequence[PeriodicJob] = (),
+    jobs: Sequence[PeriodicJob | Loop] = (),
 ) -> FastAPI:
     """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root, and
     running `jobs` in the background while it serves."""

@@ -1,6 +1,6 @@
 """REST routers, one module per area."""
 
-from src.presentation.rest import auth, catalog, health, orders, users
+from src.presentation.rest import analytics, auth, catalog, health, orders, shipping, users
 
 API_ROUTERS = (
     auth.router,
@@ -8,13 +8,18 @@ API_ROUTERS = (
     catalog.products,
     catalog.categories,
     orders.router,
+    shipping.order_shipments,
+    shipping.shipments,
+    analytics.router,
 )
 ROOT_ROUTERS = (health.router,)
 TAGS = (
     {"name": "auth", "description": "Registration, login, token refresh and logout"},
     {"name": "users", "description": "Accounts"},
     {"name": "catalog", "description": "Products and categories"},
-    {"name": "orders", "description": "Placing, reading and cancelling orders"},
+    {"name": "orders", "description": "Placing, paying for, reading and cancelling orders"},
+    {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
+    {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )
 

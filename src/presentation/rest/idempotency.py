@@ -54,8 +54,12 @@ async def respond_once(
     body: BaseModel | None,
     operation: Callable[[], Awaitable[ResultT]],
     respond: Callable[[ResultT], JSONResponse],
+    atomic: bool = True,
 ) -> Response:
-    """Run `operation` and shape its result with `respond`, at most once per key."""
+    """Run `operation` and shape its result with `respond`, at most once per key.
+
+    `atomic=False` for operations that commit more than once (see `answer_once`).
+    """
     if key is None:
         return respond(await operation())
     answer = await answer_once(
@@ -65,6 +69,7 @@ async def respond_once(
         operation,
         render=lambda result: _to_answer(respond(result)),
         render_refusal=lambda error: _to_answer(problem_for(error)),
+        atomic=atomic,
     )
     return _replay(answer)
 

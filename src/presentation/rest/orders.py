@@ -6,11 +6,16 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from src.application import orders
+from src.application import orders, payments
 from src.domain.orders import Order
 from src.presentation.rest.deps import CurrentPrincipal
 from src.presentation.rest.idempotency import IdempotencyKey, respond_once
-from src.presentation.rest.orders_schemas import OrderListQuery, OrderResponse, PlaceOrderRequest
+from src.presentation.rest.orders_schemas import (
+    OrderListQuery,
+    OrderResponse,
+    PayOrderRequest,
+    PlaceOrderRequest,
+)
 from src.presentation.rest.schemas import PageResponse, problems
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -22,6 +27,10 @@ def _created(order: Order) -> JSONResponse:
         status_code=status.HTTP_201_CREATED,
         headers={"Location": f"/api/v1/orders/{order.id}"},
     )
+
+
+def _ok(order: Order) -> JSONResponse:
+    return JSONResponse(OrderResponse.of(order).model_dump(mode="json", by_alias=True))
 
 
 @router.post(
@@ -82,3 +91,34 @@ async def cancel_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResp
     Shipped, delivered or already cancelled → 409 `invalidState`.
     """
     return OrderResponse.of(await orders.cancel_order(principal=principal, order_id=order_id))
+
+
+@router.post(
+    "/{order_id}/pay",
+    response_model=OrderResponse,
+    responses=problems(401, 402, 403, 404, 409, 422, 503),
+)
+async def pay_order(
+    order_id: UUID,
+    body: PayOrderRequest,
+    principal: CurrentPrincipal,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Pay for an order awaiting payment (its buyer) → the order, `paid`.
+
+    Declined → 402 `paymentDeclined`, and the order stays payable. Provider down or its
+    circuit open → 503 `paymentUnavailable`: nothing was charged twice, and trying again is
+    safe. An `Idempotency-Key` is bound by the first 200 or 402; a 503 binds nothing.
+    """
+    return await respond_once(
+        request,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        operation=lambda: payments.pay_order(
+            principal=principal, order_id=order_id, payment_token=body.payment_token
+        ),
+        respond=_ok,
+        atomic=False,
+    )

@@ -155,3 +155,13 @@ class OrderListQuery(ApiModel):
     status: OrderStatus | None = Field(default=None, description="Only orders in this status")
     limit: PageLimit = 20
     cursor: PageCursor = None
+
+
+class PayOrderRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"paymentToken": "tok_visa"}]})
+
+    payment_token: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=255),
+        Field(description="From the payment provider's card form; `tok_decline…` is declined"),
+    ]

@@ -6,7 +6,10 @@ from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
     OrdersTable,
+    PaymentsTable,
+    ShipmentsTable,
 )
+from src.infrastructure.database.tables.outbox import OutboxTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
 
 __all__ = [
@@ -14,7 +17,10 @@ __all__ = [
     "OrderItemsTable",
     "OrderSellersTable",
     "OrdersTable",
+    "OutboxTable",
+    "PaymentsTable",
     "ProductsTable",
     "RefreshTokensTable",
+    "ShipmentsTable",
     "UsersTable",
 ]

@@ -1,0 +1,116 @@
+"""Paying for orders, and refunding them, through the payment provider.
+
+The provider is called between transactions, never inside one: a slow provider must not
+hold a database lock (on SQLite, the one write lock). What makes that safe is the provider's
+idempotency key (`charge_key`): every try of one payment attempt sends the same key, so
+however a pay is retried, raced or interrupted, the provider charges at most once, and the
+order moves to `paid` with a conditional update that only one request can win.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from src.domain.clock import utcnow
+from src.domain.orders import Order, OrderAction, OrderRepository, OrderStatus
+from src.domain.orders.rules import ensure_may, ensure_visible, next_status
+from src.domain.payments import PaymentRepository
+from src.domain.payments.rules import charge_key, refund_key
+from src.domain.users import Principal
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import Conflict, PaymentDeclined
+from src.infrastructure.events import record_event
+from src.infrastructure.payments import Charge
+from src.infrastructure.runtime import runtime
+
+REFUND_TOPIC = "payment.refund"
+
+
+async def pay_order(*, principal: Principal, order_id: UUID, payment_token: str) -> Order:
+    """Charge the order's total and mark it paid (its buyer, while it awaits payment).
+
+    Declined → `PaymentDeclined`, and the order stays payable (with another card, under a
+    new provider key). Provider down or circuit open → `ServiceUnavailable`, nothing
+    recorded: the next try uses the same key, so a charge the provider did make is found,
+    not repeated.
+    """
+    order, declines = await _payable_order(principal=principal, order_id=order_id)
+    try:
+        charge = await runtime().payments.charge(
+            order_ref=str(order.id),
+            amount=order.total,
+            currency=order.currency,
+            token=payment_token,
+            idempotency_key=charge_key(order.id, declines),
+        )
+    except PaymentDeclined:
+        await _record_decline(order.id, declines)
+        raise
+    outcome = await _record_charge(order.id, charge)
+    if isinstance(outcome, Conflict):
+        raise outcome
+    return outcome
+
+
+@transaction(readonly=True)
+async def _payable_order(*, principal: Principal, order_id: UUID) -> tuple[Order, int]:
+    order = ensure_visible(principal, await OrderRepository().get(order_id))
+    ensure_may(principal, OrderAction.PAY, order)
+    next_status(order.status, OrderAction.PAY)
+    payment = await PaymentRepository().get(order.id)
+    return order, payment.declined_attempts if payment else 0
+
+
+@transaction
+async def _record_decline(order_id: UUID, seen_declines: int) -> None:
+    await PaymentRepository().record_decline(order_id, seen_declines=seen_declines)
+
+
+@transaction
+async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
+    """Mark the order paid by `charge`; if it was cancelled meanwhile, give the money back."""
+    orders, payments = OrderRepository(), PaymentRepository()
+    order = await orders.get(order_id, for_update=True)
+    assert order is not None  # noqa: S101 - orders are never deleted
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        now = utcnow()
+        paid = await orders.move(order, to=OrderStatus.PAID, now=now)
+        assert paid is not None  # noqa: S101 - the row is locked, or SQLite's writer is us
+        await payments.record_charge(
+            order_id, charge_id=charge.id, amount=charge.amount, currency=charge.currency, now=now
+        )
+        return paid
+    payment = await payments.get(order_id)
+    if order.status is OrderStatus.PAID and payment and payment.charge_id == charge.id:
+        return order  # a concurrent try of the same attempt got here first
+    await record_event(REFUND_TOPIC, {"orderId": str(order_id), "chargeId": charge.id})
+    return Conflict(
+        f"The order became {order.status.value} while it was being paid; the charge will be "
+        "refunded",
+        code="invalidState",
+    )
+
+
+async def queue_refund(order: Order) -> None:
+    """Inside the cancelling transaction: ask for the order's charge to be refunded once the
+    cancel commits (delivered by the outbox relay, retried until the provider confirms)."""
+    payments = PaymentRepository()
+    payment = await payments.get(order.id)
+    if payment is None or payment.charge_id is None:
+        return
+    await payments.request_refund(order.id, utcnow())
+    await record_event(REFUND_TOPIC, {"orderId": str(order.id), "chargeId": payment.charge_id})
+
+
+async def refund_payment(payload: dict[str, Any]) -> None:
+    """The outbox handler of `payment.refund`: refund the charge, at most once."""
+    charge_id = str(payload["chargeId"])
+    await runtime().payments.refund(charge_id=charge_id, idempotency_key=refund_key(charge_id))
+    await _record_refund(UUID(payload["orderId"]), charge_id)
+
+
+@transaction
+async def _record_refund(order_id: UUID, charge_id: str) -> None:
+    payments = PaymentRepository()
+    payment = await payments.get(order_id)
+    if payment is not None and payment.charge_id == charge_id:
+        await payments.record_refund(order_id, utcnow())

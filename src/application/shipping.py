@@ -1,0 +1,84 @@
+"""Shipping orders: each seller ships its part; the order follows its shipments."""
+
+from uuid import UUID, uuid4
+
+from src.domain.clock import utcnow
+from src.domain.orders import Order, OrderRepository
+from src.domain.orders.rules import ensure_visible
+from src.domain.shipping import Shipment, ShipmentRepository, ShipmentStatus
+from src.domain.shipping.rules import ensure_can_deliver, ensure_can_ship, status_after_shipping
+from src.domain.users import Principal
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import Conflict, NotFound
+
+
+@transaction
+async def ship_order(
+    *, principal: Principal, order_id: UUID, carrier: str, tracking_number: str
+) -> Shipment:
+    """Ship the caller's part of a paid order; the order is shipped once every seller has.
+
+    The order's row is locked first, so two sellers shipping at once cannot both miss that
+    the other has shipped.
+    """
+    order = ensure_visible(principal, await OrderRepository().get(order_id, for_update=True))
+    shipments = ShipmentRepository()
+    existing = await shipments.of_order(order.id)
+    ensure_can_ship(principal, order, existing)
+    now = utcnow()
+    shipment = await shipments.add(
+        Shipment(
+            id=uuid4(), order_id=order.id, seller_id=principal.user_id, carrier=carrier,
+            tracking_number=tracking_number, status=ShipmentStatus.IN_PROGRESS,
+            created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+    await _follow_shipments(order, [*existing, shipment])
+    return shipment
+
+
+@transaction
+async def deliver_shipment(*, principal: Principal, shipment_id: UUID) -> Shipment:
+    """Mark a shipment delivered (its seller or an admin); the order is delivered once all
+    of its shipments are."""
+    shipments = ShipmentRepository()
+    found = await shipments.get(shipment_id)
+    order = None if found is None else await OrderRepository().get(found.order_id, for_update=True)
+    if found is None or order is None:
+        raise NotFound("No such shipment")
+    ensure_visible(principal, order)
+    shipment = await shipments.get(shipment_id)  # as it is now that the order is locked
+    assert shipment is not None  # noqa: S101 - shipments are never deleted
+    ensure_can_deliver(principal, shipment)
+    delivered = await shipments.mark_delivered(shipment, utcnow())
+    await _follow_shipments(order, await shipments.of_order(order.id))
+    return delivered
+
+
+@transaction(readonly=True)
+async def list_shipments(*, principal: Principal, order_id: UUID) -> list[Shipment]:
+    """The shipments of an order, for whoever may see the order."""
+    order = ensure_visible(principal, await OrderRepository().get(order_id))
+    return await ShipmentRepository().of_order(order.id)
+
+
+@transaction(readonly=True)
+async def get_shipment(*, principal: Principal, shipment_id: UUID) -> Shipment:
+    """A shipment, for whoever may see its order."""
+    shipment = await ShipmentRepository().get(shipment_id)
+    order = None if shipment is None else await OrderRepository().get(shipment.order_id)
+    if shipment is None or order is None:
+        raise NotFound("No such shipment")
+    try:
+        ensure_visible(principal, order)
+    except NotFound:
+        raise NotFound("No such shipment") from None
+    return shipment
+
+
+async def _follow_shipments(order: Order, shipments: list[Shipment]) -> None:
+    status = status_after_shipping(order, shipments)
+    if status is None:
+        return
+    if await OrderRepository().move(order, to=status, now=utcnow()) is None:
+        raise Conflict("The order changed meanwhile; try again", code="invalidState")

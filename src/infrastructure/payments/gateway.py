@@ -1,0 +1,43 @@
+"""`PaymentGateway`: what the application asks of a payment provider.
+
+The port sits in infrastructure, beside its implementations, because this codebase's layers
+put infrastructure at the bottom (the domain builds on it); the application depends on this
+abstraction only, and `create_payment_gateway` picks the implementation from settings.
+
+Every call carries an idempotency key: a call repeated with the same key has the provider's
+first answer, so a retry can never charge or refund twice.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A charge as the provider reports it."""
+
+    id: str
+    amount: int
+    currency: str
+    refunded: bool
+
+
+class PaymentGateway(ABC):
+    @abstractmethod
+    async def charge(
+        self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
+    ) -> Charge:
+        """Charge `amount` to the card behind `token`.
+
+        Raises `PaymentDeclined` if the provider refuses the card (nothing is charged) and
+        `ServiceUnavailable` (`paymentUnavailable`) if it cannot be reached or its circuit is
+        open: in that case the charge may or may not have happened, and repeating the call
+        with the same key settles it without charging twice.
+        """
+
+    @abstractmethod
+    async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
+        """Refund a charge in full; `ServiceUnavailable` as for `charge`."""
+
+    async def aclose(self) -> None:  # noqa: B027 - an optional hook, empty by default
+        """Release connections; the runtime calls it when the application stops."""

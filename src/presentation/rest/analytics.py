@@ -1,0 +1,54 @@
+"""Analytics: how a seller's products sell and ship, and its sales by day."""
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from src.application import analytics
+from src.domain.shipping import ShipmentStatus
+from src.presentation.rest.analytics_schemas import (
+    DailySalesResponse,
+    ProductOrdersResponse,
+    ProductShippingResponse,
+    SalesResponse,
+)
+from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.schemas import problems
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+
+@router.get("/products/{product_id}/orders", responses=problems(401, 403, 404, 422))
+async def product_orders(product_id: UUID, principal: CurrentPrincipal) -> ProductOrdersResponse:
+    """The orders holding a product, by status, with units sold and revenue (paid, shipped
+    and delivered orders). The product's seller or an admin; others → 403."""
+    stats = await analytics.product_orders(principal=principal, product_id=product_id)
+    return ProductOrdersResponse.of(stats)
+
+
+@router.get("/products/{product_id}/shipping", responses=problems(401, 403, 404, 422))
+async def product_shipping(
+    product_id: UUID,
+    principal: CurrentPrincipal,
+    status: Annotated[ShipmentStatus, Query()] = ShipmentStatus.IN_PROGRESS,
+) -> ProductShippingResponse:
+    """How many of the product seller's shipments in `status` carry this product."""
+    count = await analytics.product_shipments(
+        principal=principal, product_id=product_id, status=status
+    )
+    return ProductShippingResponse(product_id=product_id, status=status, count=count)
+
+
+@router.get("/sellers/me/sales", responses=problems(401, 403, 422))
+async def my_sales(
+    principal: CurrentPrincipal,
+    first: Annotated[date | None, Query(alias="from", description="UTC day, inclusive")] = None,
+    last: Annotated[date | None, Query(alias="to", description="UTC day, inclusive")] = None,
+) -> SalesResponse:
+    """Your sales by the UTC day orders were paid, oldest first (sellers only): your items in
+    paid, shipped and delivered orders. By default today and the 29 days before; days with
+    nothing are left out; `from` after `to` → 422."""
+    days = await analytics.seller_sales(principal=principal, first=first, last=last)
+    return SalesResponse(items=[DailySalesResponse.of(day) for day in days])
