@@ -39,7 +39,7 @@ class PaymentRepository(BaseRepository[PaymentsTable]):
     table = PaymentsTable
 
     async def get(self, order_id: UUID) -> Payment | None:
-        row = (await self._execute(_BY_ORDER, {"the_order": order_id})).scalar_one_or_none()
+        row = (await self._execute(_BY_ORDER, {"the_order": order_id})).one_or_none()
         return None if row is None else _to_payment(row)
 
     async def _ensure(self, order_id: UUID) -> None:
