@@ -4,6 +4,8 @@ The only place that wires the application together: routers, background jobs, an
 handlers of the events the outbox relay delivers.
 """
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from src.application.idempotency import purge_expired_keys
@@ -19,7 +21,13 @@ EVENT_HANDLERS = {REFUND_TOPIC: refund_payment}
 
 def create_marketplace(settings: Settings) -> FastAPI:
     """The marketplace app for `settings`, with its background work."""
-    relay = Relay(EVENT_HANDLERS)
+    outbox = settings.outbox
+    relay = Relay(
+        EVENT_HANDLERS,
+        poll_seconds=outbox.poll_seconds,
+        first_backoff=timedelta(seconds=outbox.first_backoff_seconds),
+        lease=timedelta(seconds=outbox.lease_seconds),
+    )
     return create_app(
         settings,
         api_routers=API_ROUTERS,

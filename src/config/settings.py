@@ -58,6 +58,15 @@ class IdempotencySettings(BaseModel):
     purge_interval_seconds: int = Field(default=3600, ge=1)
 
 
+class OutboxSettings(BaseModel):
+    # The relay delivers right after a commit that recorded events, and polls this often too.
+    poll_seconds: float = Field(default=1.0, gt=0)
+    # A failed delivery is retried after this long, doubling at each failure (up to 10 min).
+    first_backoff_seconds: float = Field(default=2.0, gt=0)
+    # How long a relay holds the events it took before another relay may take them over.
+    lease_seconds: float = Field(default=60.0, gt=0)
+
+
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
@@ -99,6 +108,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
+    outbox: OutboxSettings = OutboxSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
     payments: PaymentsSettings = PaymentsSettings()

@@ -116,6 +116,7 @@ class Relay:
     batch_size: int = 50
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 1.0
+    first_backoff: timedelta = timedelta(seconds=2)  # doubled at each failed attempt
     max_backoff: timedelta = timedelta(minutes=10)
 
     async def deliver_due(self) -> int:
@@ -153,7 +154,7 @@ class Relay:
         try:
             await handler(event.payload)
         except Exception as error:
-            backoff = min(timedelta(seconds=2 ** min(event.attempts, 20)), self.max_backoff)
+            backoff = min(self.first_backoff * 2 ** min(event.attempts - 1, 20), self.max_backoff)
             logger.warning(
                 "event {} ({}) failed on attempt {}: {!r}; retrying in {}",
                 event.id, event.topic, event.attempts, error, backoff,
