@@ -87,3 +87,32 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError("the server did not start within 30 s")
+
+
+@contextmanager
+def stand_in_provider(*, stall_seconds: float = 2.0) -> Iterator[str]:
+    """The stand-in payment provider (`python -m mock.payments`) in its own process; yields
+    its base URL. Its `timeout` faults stall for `stall_seconds`."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "mock.payments", "--port", str(port),
+        "--stall-seconds", str(stall_seconds),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, "the stand-in provider exited during start-up"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the stand-in provider did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

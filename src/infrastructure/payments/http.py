@@ -86,7 +86,7 @@ class HttpPaymentGateway(PaymentGateway):
     async def _post_with_retries(self, path: str, body: dict[str, Any] | None, key: str) -> Charge:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(initial=0.05, max=2.0),
+            wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
             retry=retry_if_exception_type((httpx.TransportError, _ProviderFailed)),
             reraise=True,
         )

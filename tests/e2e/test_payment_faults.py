@@ -1,0 +1,170 @@
+"""Paying through the real stand-in provider while it misbehaves (`POST /_faults`).
+
+The stand-in runs as its own process, as a payment provider would; the marketplace runs
+in-process, configured with short timeouts so a stalled provider costs a fraction of a
+second per try.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from src.config.settings import OutboxSettings, PaymentsSettings
+from tests.conftest import build_app, make_settings
+from tests.e2e.helpers import API, bearer, problem_of
+from tests.e2e.servers import stand_in_provider
+from tests.e2e.test_orders_api import Shop
+
+pytestmark = [pytest.mark.database, pytest.mark.server]
+
+ATTEMPTS, CIRCUIT_FAILURES, CIRCUIT_RESET = 3, 3, 0.5
+VISA = "tok_visa"  # any token the provider does not decline
+
+
+@pytest.fixture(scope="module")
+def provider_url() -> Iterator[str]:
+    with stand_in_provider(stall_seconds=2) as url:
+        yield url
+
+
+@pytest.fixture
+async def provider(provider_url: str) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(base_url=provider_url, timeout=10) as stand_in:
+        await stand_in.post("/_reset")
+        yield stand_in
+
+
+@pytest.fixture
+async def shop(database_url: str, provider_url: str) -> AsyncIterator[Shop]:
+    settings = make_settings(
+        database_url,
+        payments=PaymentsSettings(
+            provider_url=provider_url,
+            timeout_seconds=0.3,
+            attempts=ATTEMPTS,
+            circuit_failures=CIRCUIT_FAILURES,
+            circuit_reset_seconds=CIRCUIT_RESET,
+        ),
+        outbox=OutboxSettings(poll_seconds=0.1, first_backoff_seconds=0.1),
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app, client=("203.0.113.9", 50000))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            yield await Shop(client).open()
+
+
+async def pay(shop: Shop, order: dict[str, Any], token: str = VISA) -> httpx.Response:
+    return await shop.client.post(
+        f"{API}/orders/{order['id']}/pay",
+        headers=bearer(shop.buyer_token),
+        json={"paymentToken": token},
+    )
+
+
+async def charges(provider: AsyncClient, order: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (
+        await provider.get("/charges", params={"orderId": order["id"]})
+    ).json()
+    return found
+
+
+async def faults(provider: AsyncClient, **fault: object) -> None:
+    response = await provider.post("/_faults", json=fault)
+    assert response.status_code == 200, response.text
+
+
+async def status_of(shop: Shop, order: dict[str, Any]) -> str:
+    response = await shop.client.get(
+        f"{API}/orders/{order['id']}", headers=bearer(shop.buyer_token)
+    )
+    return str(response.json()["status"])
+
+
+@pytest.mark.parametrize("mode", ["timeout", "error"])
+async def test_a_charge_made_before_the_provider_failed_is_found_by_the_retry(
+    shop: Shop, provider: AsyncClient, mode: str
+) -> None:
+    order = await shop.placed((await shop.product(price=700), 2))
+    await faults(provider, failNext=1, mode=mode, when="after")
+
+    response = await pay(shop, order)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "paid"
+    made = await charges(provider, order)
+    assert [(c["amount"], c["status"]) for c in made] == [(1400, "succeeded")]
+
+
+async def test_a_provider_down_for_every_try_answers_503_and_charges_nothing(
+    shop: Shop, provider: AsyncClient
+) -> None:
+    order = await shop.placed((await shop.product(), 1))
+    await faults(provider, failNext=ATTEMPTS, mode="error", when="before")
+
+    problem_of(await pay(shop, order), 503, "paymentUnavailable")
+
+    assert await status_of(shop, order) == "pendingPayment"
+    assert await charges(provider, order) == []
+    assert (await pay(shop, order)).status_code == 200  # the faults are spent
+    assert len(await charges(provider, order)) == 1
+
+
+async def test_a_failing_provider_opens_the_circuit_then_it_recovers(
+    shop: Shop, provider: AsyncClient
+) -> None:
+    order = await shop.placed((await shop.product(), 1))
+    await faults(provider, failNext=1000, mode="error", when="before")
+    for _ in range(CIRCUIT_FAILURES):
+        problem_of(await pay(shop, order), 503, "paymentUnavailable")
+    pending = (await provider.get("/_faults")).json()["failNext"]
+    assert pending == 1000 - CIRCUIT_FAILURES * ATTEMPTS
+
+    started = time.perf_counter()
+    problem_of(await pay(shop, order), 503, "paymentUnavailable")
+    took = time.perf_counter() - started
+
+    assert took < 0.05, f"an open circuit answered in {took * 1000:.0f} ms"
+    assert (await provider.get("/_faults")).json()["failNext"] == pending  # never called
+    await faults(provider, failNext=0)
+    await asyncio.sleep(CIRCUIT_RESET + 0.1)
+    assert (await pay(shop, order)).json()["status"] == "paid"
+    assert len(await charges(provider, order)) == 1
+
+
+async def test_a_decline_leaves_the_order_payable_with_a_good_token(
+    shop: Shop, provider: AsyncClient
+) -> None:
+    order = await shop.placed((await shop.product(), 1))
+    problem_of(await pay(shop, order, "tok_decline_stolen"), 402, "paymentDeclined")
+    assert await status_of(shop, order) == "pendingPayment"
+    assert (await pay(shop, order, "tok_mastercard")).json()["status"] == "paid"
+    assert len(await charges(provider, order)) == 1
+
+
+async def test_a_cancelled_paid_order_is_refunded_exactly_once_despite_faults(
+    shop: Shop, provider: AsyncClient
+) -> None:
+    order = await shop.placed((await shop.product(), 1))
+    assert (await pay(shop, order)).status_code == 200
+    # Every try of the first delivery fails; the relay backs off and tries again.
+    await faults(provider, failNext=ATTEMPTS, mode="error", when="before")
+    cancel = f"{API}/orders/{order['id']}/cancel"
+
+    assert (await shop.client.post(cancel, headers=bearer(shop.buyer_token))).status_code == 200
+    problem_of(await shop.client.post(cancel, headers=bearer(shop.buyer_token)), 409,
+               "invalidState")  # fmt: skip
+
+    for _ in range(100):
+        (charge,) = await charges(provider, order)
+        if charge["status"] == "refunded":
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # time for a wrong second refund to happen
+    (charge,) = await charges(provider, order)
+    assert (charge["status"], charge["refunds"]) == ("refunded", 1)
