@@ -5,8 +5,18 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from src.presentation.rest import catalog_schemas, users_schemas
+from src.presentation.rest import (
+    analytics_schemas,
+    catalog_schemas,
+    orders_schemas,
+    shipping_schemas,
+    users_schemas,
+)
 from src.presentation.rest.schemas import ApiModel
+
+SCHEMA_MODULES = (
+    users_schemas, catalog_schemas, orders_schemas, shipping_schemas, analytics_schemas,
+)  # fmt: skip
 
 
 def _examples(model: type[BaseModel]) -> Any:
@@ -17,7 +27,7 @@ def _examples(model: type[BaseModel]) -> Any:
 def documented_models() -> list[type[BaseModel]]:
     return [
         value
-        for module in (users_schemas, catalog_schemas)
+        for module in SCHEMA_MODULES
         for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, ApiModel)
@@ -28,7 +38,11 @@ def documented_models() -> list[type[BaseModel]]:
 
 def test_the_main_request_and_response_models_carry_examples() -> None:
     names = {model.__name__ for model in documented_models()}
-    assert {"RegisterRequest", "CreateProductRequest", "ProductResponse", "UserResponse"} <= names
+    assert {
+        "RegisterRequest", "CreateProductRequest", "ProductResponse", "UserResponse",
+        "PlaceOrderRequest", "OrderResponse", "PayOrderRequest", "ShipRequest",
+        "ShipmentResponse", "UpdateShipmentRequest", "ProductOrdersResponse", "SalesResponse",
+    } <= names  # fmt: skip
 
 
 @pytest.mark.parametrize("model", documented_models(), ids=lambda model: model.__name__)
