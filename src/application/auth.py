@@ -8,6 +8,7 @@ on it while Argon2 runs.
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+from src.application.events import raise_event
 from src.domain.clock import utcnow
 from src.domain.users import (
     Credentials,
@@ -19,6 +20,7 @@ from src.domain.users import (
     User,
     UserRepository,
 )
+from src.domain.users.events import UserRegistered
 from src.domain.users.rules import (
     check_email,
     check_password,
@@ -35,10 +37,19 @@ async def register_user(*, email: str, password: str, full_name: str, role: Role
     check_self_service_role(role)
     email = check_email(email)
     check_password(password)
-    password_hash = await runtime().passwords.hash(password)
-    return await create_user(
+    password_hash = await runtime().passwords.hash(password)  # slow: outside any transaction
+    return await _open_account(
         email=email, full_name=full_name, role=role, password_hash=password_hash
     )
+
+
+@transaction
+async def _open_account(*, email: str, full_name: str, role: Role, password_hash: str) -> User:
+    user = await create_user(
+        email=email, full_name=full_name, role=role, password_hash=password_hash
+    )
+    await raise_event(UserRegistered(user_id=user.id))
+    return user
 
 
 @transaction

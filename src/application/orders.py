@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from src.application.events import raise_event
 from src.application.payments import queue_refund
 from src.domain.catalog import ProductRepository
 from src.domain.clock import utcnow
@@ -15,6 +16,7 @@ from src.domain.orders import (
     OrderStatus,
     ShippingAddress,
 )
+from src.domain.orders.events import OrderCancelled, OrderPlaced
 from src.domain.orders.rules import (
     check_cart,
     check_single_currency,
@@ -71,7 +73,9 @@ async def place_order(
         created_at=now,
         updated_at=now,
     )
-    return await OrderRepository().add(order)
+    placed = await OrderRepository().add(order)
+    await raise_event(OrderPlaced(order_id=placed.id, buyer_id=placed.buyer_id))
+    return placed
 
 
 @transaction(readonly=True)
@@ -114,6 +118,6 @@ async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
     products = ProductRepository()
     for item in sorted(order.items, key=lambda item: item.product_id):
         await products.return_stock(item.product_id, item.quantity)
-    if order.status is OrderStatus.PAID:
-        await queue_refund(order)
+    refunded = order.status is OrderStatus.PAID and await queue_refund(order)
+    await raise_event(OrderCancelled(order_id=order.id, buyer_id=order.buyer_id, refunded=refunded))
     return cancelled

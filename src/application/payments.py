@@ -7,22 +7,21 @@ however a pay is retried, raced or interrupted, the provider charges at most onc
 order moves to `paid` with a conditional update that only one request can win.
 """
 
-from typing import Any
 from uuid import UUID
 
+from src.application.events import raise_event
 from src.domain.clock import utcnow
 from src.domain.orders import Order, OrderAction, OrderRepository, OrderStatus
+from src.domain.orders.events import OrderPaid
 from src.domain.orders.rules import ensure_may, ensure_visible, next_status
 from src.domain.payments import PaymentRepository
+from src.domain.payments.events import RefundRequested
 from src.domain.payments.rules import charge_key, refund_key
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict, PaymentDeclined
-from src.infrastructure.events import record_event
 from src.infrastructure.payments import Charge
 from src.infrastructure.runtime import runtime
-
-REFUND_TOPIC = "payment.refund"
 
 
 async def pay_order(*, principal: Principal, order_id: UUID, payment_token: str) -> Order:
@@ -78,11 +77,14 @@ async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
         await payments.record_charge(
             order_id, charge_id=charge.id, amount=charge.amount, currency=charge.currency, now=now
         )
+        await raise_event(
+            OrderPaid(order_id=paid.id, buyer_id=paid.buyer_id, seller_ids=sorted(paid.seller_ids))
+        )
         return paid
     payment = await payments.get(order_id)
     if order.status is OrderStatus.PAID and payment and payment.charge_id == charge.id:
         return order  # a concurrent try of the same attempt got here first
-    await record_event(REFUND_TOPIC, {"orderId": str(order_id), "chargeId": charge.id})
+    await raise_event(RefundRequested(order_id=order_id, charge_id=charge.id))
     return Conflict(
         f"The order became {order.status.value} while it was being paid; the charge will be "
         "refunded",
@@ -90,22 +92,25 @@ async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
     )
 
 
-async def queue_refund(order: Order) -> None:
+async def queue_refund(order: Order) -> bool:
     """Inside the cancelling transaction: ask for the order's charge to be refunded once the
-    cancel commits (delivered by the outbox relay, retried until the provider confirms)."""
+    cancel commits (delivered by the outbox relay, retried until the provider confirms).
+    Whether there was a charge to refund."""
     payments = PaymentRepository()
     payment = await payments.get(order.id)
     if payment is None or payment.charge_id is None:
-        return
+        return False
     await payments.request_refund(order.id, utcnow())
-    await record_event(REFUND_TOPIC, {"orderId": str(order.id), "chargeId": payment.charge_id})
+    await raise_event(RefundRequested(order_id=order.id, charge_id=payment.charge_id))
+    return True
 
 
-async def refund_payment(payload: dict[str, Any]) -> None:
-    """The outbox handler of `payment.refund`: refund the charge, at most once."""
-    charge_id = str(payload["chargeId"])
+async def refund_payment(_event_id: UUID, event: RefundRequested) -> None:
+    """Subscriber to `payment.refund`: refund the charge, at most once (the provider key is
+    the charge's, so a redelivered event refunds nothing more)."""
+    charge_id = event.charge_id
     await runtime().payments.refund(charge_id=charge_id, idempotency_key=refund_key(charge_id))
-    await _record_refund(UUID(payload["orderId"]), charge_id)
+    await _record_refund(event.order_id, charge_id)
 
 
 @transaction

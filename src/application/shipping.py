@@ -2,8 +2,10 @@
 
 from uuid import UUID, uuid4
 
+from src.application.events import raise_event
 from src.domain.clock import utcnow
-from src.domain.orders import Order, OrderRepository
+from src.domain.orders import Order, OrderRepository, OrderStatus
+from src.domain.orders.events import OrderDelivered, OrderShipped
 from src.domain.orders.rules import ensure_visible
 from src.domain.shipping import Shipment, ShipmentRepository, ShipmentStatus
 from src.domain.shipping.rules import ensure_can_deliver, ensure_can_ship, status_after_shipping
@@ -82,3 +84,7 @@ async def _follow_shipments(order: Order, shipments: list[Shipment]) -> None:
         return
     if await OrderRepository().move(order, to=status, now=utcnow()) is None:
         raise Conflict("The order changed meanwhile; try again", code="invalidState")
+    if order.status is OrderStatus.PAID:
+        await raise_event(OrderShipped(order_id=order.id, buyer_id=order.buyer_id))
+    if status is OrderStatus.DELIVERED:
+        await raise_event(OrderDelivered(order_id=order.id, buyer_id=order.buyer_id))

@@ -65,6 +65,11 @@ class OutboxSettings(BaseModel):
     first_backoff_seconds: float = Field(default=2.0, gt=0)
     # How long a relay holds the events it took before another relay may take them over.
     lease_seconds: float = Field(default=60.0, gt=0)
+    # Failed deliveries of one event before it is dead-lettered (admins can queue it again).
+    max_attempts: int = Field(default=10, ge=1)
+    # Whether each web worker runs a relay; false when relays run on their own
+    # (`python -m src.relay`).
+    relay_in_app: bool = True
 
 
 class HttpSettings(BaseModel):
@@ -90,10 +95,23 @@ class PaymentsSettings(BaseModel):
     circuit_reset_seconds: float = Field(default=30.0, gt=0)
 
 
+class NotificationSenderKind(StrEnum):
+    LOG = "log"
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class NotificationsSettings(BaseModel):
-    sender: str = "log"
+    sender: NotificationSenderKind = NotificationSenderKind.LOG
+    sender_address: str = "Marketplace <no-reply@marketplace.example.com>"
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    # The SMS gateway's HTTP endpoint (JSON `{to, text}` is POSTed to it).
+    sms_url: str = ""
 
 
 class Settings(BaseSettings):

@@ -11,6 +11,7 @@ from src.config.settings import Settings
 from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.transaction import bind_database
 from src.infrastructure.errors import ProgrammingError
+from src.infrastructure.notifications import NotificationSender, create_notification_sender
 from src.infrastructure.pagination import CursorCodec
 from src.infrastructure.payments import PaymentGateway, create_payment_gateway
 from src.infrastructure.rate_limit import CounterStore, Throttle, create_counter_store
@@ -29,6 +30,7 @@ class Runtime:
     login_throttle: Throttle
     cursors: CursorCodec
     payments: PaymentGateway
+    notifier: NotificationSender
 
 
 _runtime: Runtime | None = None
@@ -68,6 +70,7 @@ def start_runtime(settings: Settings) -> Runtime:
         ),
         cursors=CursorCodec(auth.secret_key.get_secret_value()),
         payments=create_payment_gateway(settings.payments),
+        notifier=create_notification_sender(settings.notifications),
     )
     bind_database(built.database)
     _runtime = built
@@ -84,3 +87,4 @@ async def stop_runtime() -> None:
     await current.database.dispose()
     await current.counters.aclose()
     await current.payments.aclose()
+    await current.notifier.aclose()

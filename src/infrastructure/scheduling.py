@@ -20,22 +20,31 @@ class PeriodicJob:
 
 @dataclass(frozen=True, slots=True)
 class Loop:
-    """A coroutine that runs until it is cancelled, such as a relay waiting for work."""
+    """A coroutine that runs until the event it is given is set, such as a relay waiting
+    for work. It should finish what it is doing and return soon after."""
 
     name: str
-    run: Callable[[], Awaitable[None]]
+    run: Callable[[asyncio.Event], Awaitable[None]]
 
 
 @dataclass(slots=True)
 class JobRunner:
-    """Runs each job every `every_seconds` (the first time after a random part of that, so
-    that workers started together spread out), until stopped. A failing run is logged and
-    the job carries on."""
+    """Runs each periodic job every `every_seconds` (the first time after a random part of
+    that, so that workers started together spread out), and each loop, until stopped. A
+    failing run is logged and the job carries on.
+
+    Stopping is cooperative: jobs are asked to stop and given `grace_seconds` to finish the
+    work in hand (a database call cut off half-way would leave its thread writing to a
+    closed event loop); only then are they cancelled.
+    """
 
     jobs: Sequence[PeriodicJob | Loop]
+    grace_seconds: float = 10.0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self) -> None:
+        self._stopping = asyncio.Event()
         self._tasks = [
             asyncio.create_task(
                 self._repeat(job) if isinstance(job, PeriodicJob) else self._keep(job),
@@ -45,28 +54,29 @@ class JobRunner:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stopping.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=self.grace_seconds)
+            for task in late:
+                logger.warning("background job {!r} did not stop in time", task.get_name())
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
 
-    @staticmethod
-    async def _keep(loop: Loop) -> None:
-        """Run the loop; should it ever stop on an error, start it again after a pause."""
-        while True:
+    async def _keep(self, loop: Loop) -> None:
+        """Run the loop; should it ever fail, start it again after a pause."""
+        while not self._stopping.is_set():
             try:
-                await loop.run()
+                await loop.run(self._stopping)
             except Exception:
                 logger.opt(exception=True).error("background loop {!r} failed", loop.name)
-            await asyncio.sleep(1.0)
+                await self._pause(1.0)
 
-    @staticmethod
-    async def _repeat(job: PeriodicJob) -> None:
+    async def _repeat(self, job: PeriodicJob) -> None:
         delay = job.every_seconds * random.uniform(0.1, 1.0)  # noqa: S311 - spreading, not secrecy
-        while True:
-            await asyncio.sleep(delay)
+        while not await self._pause(delay):
             delay = job.every_seconds
             try:
                 outcome = await job.run()
@@ -74,3 +84,9 @@ class JobRunner:
                 logger.opt(exception=True).error("periodic job {!r} failed", job.name)
             else:
                 logger.debug("periodic job {!r} done: {}", job.name, outcome)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if asked to stop; whether we are stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        return self._stopping.is_set()

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,3 +116,41 @@ def stand_in_provider(*, stall_seconds: float = 2.0) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def stand_in_mail(smtp_port: int | None = None) -> Iterator[tuple[int, str]]:
+    """The stand-in mail server (`python -m mock.mail`) in its own process; yields its SMTP
+    port and the base URL of its HTTP side."""
+    smtp_port = smtp_port or free_port()
+    http_port = free_port()
+    command = [
+        sys.executable, "-m", "mock.mail",
+        "--smtp-port", str(smtp_port), "--http-port", str(http_port),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, "the stand-in mail server exited during start-up"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the stand-in mail server did not start"
+                time.sleep(0.1)
+        yield smtp_port, url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wait_for(check: Callable[[], bool], *, seconds: float = 15, what: str = "it") -> None:
+    """Poll `check` until it holds; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.1)

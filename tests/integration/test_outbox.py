@@ -1,25 +1,27 @@
-"""The outbox: events commit with their change, and the relay delivers each at least once."""
+"""The outbox: events commit with their change, and the relay delivers each at least once,
+to each subscriber once."""
 
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from src.infrastructure.database import current_session, transaction
 from src.infrastructure.database.tables import OutboxTable
-from src.infrastructure.events import Relay, record_event
+from src.infrastructure.events import Event, Relay, Subscriber, list_events, record_event
+from src.infrastructure.events.outbox import requeue_event
 from src.infrastructure.runtime import Runtime
 
 pytestmark = pytest.mark.database
+TOPIC = "test.happened"
 
 
 @transaction
 async def raise_events(count: int, *, then_fail: bool = False) -> None:
     for number in range(count):
-        await record_event("test.happened", {"number": number})
+        await record_event(TOPIC, {"number": number})
     if then_fail:
         raise RuntimeError("the change fails after raising its events")
 
@@ -30,16 +32,30 @@ async def undelivered() -> int:
     return int((await current_session().execute(statement)).scalar_one())
 
 
+@transaction(readonly=True)
+async def attempts() -> Counter[int]:
+    """How many events were claimed how many times."""
+    rows = await current_session().execute(select(OutboxTable.attempts))
+    return Counter(row.attempts for row in rows)
+
+
 class Recorder:
+    """A subscriber that counts what it is handed, failing its first `failures` calls."""
+
     def __init__(self, failures: int = 0) -> None:
         self.calls: Counter[int] = Counter()
         self.failures = failures
 
-    async def __call__(self, payload: dict[str, Any]) -> None:
-        self.calls[payload["number"]] += 1
+    async def __call__(self, event: Event) -> None:
+        self.calls[event.payload["number"]] += 1
         if self.failures:
             self.failures -= 1
             raise ConnectionError("the mail server is away")
+
+
+def relay(*recorders: Recorder, **options: object) -> Relay:
+    subscribers = [Subscriber(f"recorder-{n}", r) for n, r in enumerate(recorders)]
+    return Relay({TOPIC: subscribers}, **options)  # type: ignore[arg-type]
 
 
 async def test_events_of_a_rolled_back_change_never_exist(runtime: Runtime) -> None:
@@ -48,43 +64,86 @@ async def test_events_of_a_rolled_back_change_never_exist(runtime: Runtime) -> N
     assert await undelivered() == 0
 
 
-async def test_each_event_is_delivered_once_when_all_goes_well(runtime: Runtime) -> None:
+@pytest.mark.parametrize(("events", "relays"), [(120, 3), (2000, 2)])
+async def test_several_relays_deliver_every_event_and_claim_none_twice(
+    runtime: Runtime, events: int, relays: int
+) -> None:
     recorder = Recorder()
-    await raise_events(120)
-    relays = [Relay({"test.happened": recorder}, batch_size=7) for _ in range(3)]
+    await raise_events(events)
 
-    delivered = await asyncio.gather(*(relay.deliver_due() for relay in relays))
+    delivered = await asyncio.gather(
+        *(relay(recorder, batch_size=25).deliver_due() for _ in range(relays))
+    )
 
-    assert sum(delivered) == 120
-    assert recorder.calls == Counter(dict.fromkeys(range(120), 1))
+    assert sum(delivered) == events
+    assert recorder.calls == Counter(dict.fromkeys(range(events), 1))
+    assert await attempts() == Counter({1: events})  # every event claimed exactly once
     assert await undelivered() == 0
 
 
-async def test_a_failed_delivery_is_retried_after_a_backoff(runtime: Runtime) -> None:
-    recorder = Recorder(failures=2)
-    relay = Relay({"test.happened": recorder}, first_backoff=timedelta(seconds=0.2))
+async def test_a_subscriber_failing_three_times_then_succeeding_delivers_once(
+    runtime: Runtime,
+) -> None:
+    flaky, steady = Recorder(failures=3), Recorder()
+    relaying = relay(steady, flaky, first_backoff=timedelta(seconds=0.05))
     await raise_events(1)
 
-    assert await relay.deliver_due() == 0  # failed; due again in 0.2 s
-    assert await relay.deliver_due() == 0  # not due yet: nothing is tried
-    assert recorder.calls[0] == 1
-    await asyncio.sleep(0.25)
-    assert await relay.deliver_due() == 0  # failed again; due in 0.4 s
-    await asyncio.sleep(0.45)
-    assert await relay.deliver_due() == 1
-    assert recorder.calls[0] == 3
+    outcomes = []
+    for _ in range(4):
+        outcomes.append(await relaying.deliver_due())
+        await asyncio.sleep(0.05 * 2 ** len(outcomes))
+
+    assert outcomes == [0, 0, 0, 1]
+    assert flaky.calls[0] == 4
+    assert steady.calls[0] == 1  # its receipt spared it the redeliveries
     assert await undelivered() == 0
+
+
+async def test_a_failed_delivery_waits_for_its_backoff(runtime: Runtime) -> None:
+    recorder = Recorder(failures=1)
+    relaying = relay(recorder, first_backoff=timedelta(seconds=0.3))
+    await raise_events(1)
+    assert await relaying.deliver_due() == 0
+    assert await relaying.deliver_due() == 0  # not due yet: nothing is tried
+    assert recorder.calls[0] == 1
+    await asyncio.sleep(0.35)
+    assert await relaying.deliver_due() == 1
+
+
+async def test_an_event_that_always_fails_is_dead_lettered_and_can_be_requeued(
+    runtime: Runtime,
+) -> None:
+    broken = Recorder(failures=10**6)
+    relaying = relay(broken, first_backoff=timedelta(0), max_attempts=4)
+    await raise_events(1)
+
+    for _ in range(6):
+        await relaying.deliver_due()
+
+    assert broken.calls[0] == 4  # and no more once dead
+    (dead,) = await list_events(status="dead", limit=10, after=None)
+    assert (dead.status, dead.attempts) == ("dead", 4)
+    assert "mail server is away" in (dead.last_error or "")
+
+    broken.failures = 0  # the mail server is back
+    requeued, done = await requeue_event(dead.id)
+    assert done
+    assert requeued is not None
+    assert (requeued.status, requeued.attempts) == ("pending", 0)
+    assert await relaying.deliver_due() == 1
+    assert await list_events(status="dead", limit=10, after=None) == []
+    assert [e.status for e in await list_events(status=None, limit=10, after=None)] == ["delivered"]
 
 
 async def test_an_event_whose_relay_died_is_delivered_once_its_lease_runs_out(
     runtime: Runtime,
 ) -> None:
     await raise_events(1)
-    dead = Relay({}, lease=timedelta(seconds=0.3))
+    dead = relay(lease=timedelta(seconds=0.3))
     claimed = await dead._claim()  # claims, then "dies" before delivering
     assert len(claimed) == 1
     recorder = Recorder()
-    alive = Relay({"test.happened": recorder})
+    alive = relay(recorder)
 
     assert await alive.deliver_due() == 0  # leased to the dead relay
     await asyncio.sleep(0.35)
@@ -94,8 +153,8 @@ async def test_an_event_whose_relay_died_is_delivered_once_its_lease_runs_out(
 
 async def test_a_running_relay_delivers_soon_after_commit(runtime: Runtime) -> None:
     recorder = Recorder()
-    relay = Relay({"test.happened": recorder}, poll_seconds=60)
-    task = asyncio.create_task(relay.run())
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay(recorder, poll_seconds=60).run(stop))
     try:
         await asyncio.sleep(0.05)  # the relay has looked once and is waiting
         await raise_events(2)
@@ -105,6 +164,5 @@ async def test_a_running_relay_delivers_soon_after_commit(runtime: Runtime) -> N
             await asyncio.sleep(0.01)
         assert recorder.calls == Counter({0: 1, 1: 1})  # woken by the commit, not the poll
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        stop.set()
+        await asyncio.wait_for(task, timeout=2)  # and it stops when asked

@@ -12,7 +12,11 @@ from src.infrastructure.errors import Unauthorized
 from src.infrastructure.security import TokenCodec
 
 SECRET = "unit-test-secret-key-long-enough-for-hs256!"
-NOW = datetime.now(UTC)
+
+
+def now() -> datetime:
+    """Read at each use: a module-level time goes stale in a long test run."""
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -25,8 +29,8 @@ def _claims(**overrides: object) -> dict[str, object]:
         "sub": str(uuid4()),
         "role": "buyer",
         "typ": "access",
-        "iat": NOW,
-        "exp": NOW + timedelta(minutes=5),
+        "iat": now(),
+        "exp": now() + timedelta(minutes=5),
     }
     claims.update(overrides)
     return {key: value for key, value in claims.items() if value is not None}
@@ -38,13 +42,13 @@ def _b64(data: dict[str, object]) -> str:
 
 def test_an_issued_token_decodes_to_its_subject_and_role(codec: TokenCodec) -> None:
     subject = uuid4()
-    claims = codec.decode_access(codec.issue_access(subject=subject, role="seller", now=NOW))
+    claims = codec.decode_access(codec.issue_access(subject=subject, role="seller", now=now()))
     assert (claims.subject, claims.role) == (subject, "seller")
-    assert claims.expires_at == (NOW + timedelta(seconds=900)).replace(microsecond=0)
+    assert claims.expires_at == (now() + timedelta(seconds=900)).replace(microsecond=0)
 
 
 def test_alg_none_is_refused(codec: TokenCodec) -> None:
-    payload = _claims(iat=int(NOW.timestamp()), exp=int(NOW.timestamp()) + 300)
+    payload = _claims(iat=int(now().timestamp()), exp=int(now().timestamp()) + 300)
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
     with pytest.raises(Unauthorized):
         codec.decode_access(unsigned)
@@ -63,13 +67,13 @@ def test_a_token_signed_with_another_algorithm_is_refused(codec: TokenCodec) -> 
 
 
 def test_an_expired_token_is_refused(codec: TokenCodec) -> None:
-    expired = jwt.encode(_claims(exp=NOW - timedelta(seconds=1)), SECRET, algorithm="HS256")
+    expired = jwt.encode(_claims(exp=now() - timedelta(seconds=1)), SECRET, algorithm="HS256")
     with pytest.raises(Unauthorized):
         codec.decode_access(expired)
 
 
 def test_a_not_yet_valid_token_is_refused(codec: TokenCodec) -> None:
-    early = jwt.encode(_claims(nbf=NOW + timedelta(minutes=1)), SECRET, algorithm="HS256")
+    early = jwt.encode(_claims(nbf=now() + timedelta(minutes=1)), SECRET, algorithm="HS256")
     with pytest.raises(Unauthorized):
         codec.decode_access(early)
 
@@ -91,8 +95,8 @@ def test_a_token_that_is_not_an_access_token_is_refused(
 
 
 def test_a_tampered_payload_is_refused(codec: TokenCodec) -> None:
-    header, _, signature = codec.issue_access(subject=uuid4(), role="buyer", now=NOW).split(".")
-    admin_payload = _b64(_claims(role="admin", iat=int(NOW.timestamp()), exp=2**31))
+    header, _, signature = codec.issue_access(subject=uuid4(), role="buyer", now=now()).split(".")
+    admin_payload = _b64(_claims(role="admin", iat=int(now().timestamp()), exp=2**31))
     with pytest.raises(Unauthorized):
         codec.decode_access(f"{header}.{admin_payload}.{signature}")
 

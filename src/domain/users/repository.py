@@ -60,6 +60,11 @@ class UserRepository(BaseRepository[UsersTable]):
         row = (await self._execute(_USER_BY_ID, {"user_id": user_id})).one_or_none()
         return None if row is None else _to_user(row)
 
+    async def get_many(self, user_ids: list[UUID]) -> dict[UUID, User]:
+        """The stored users among `user_ids`, by id."""
+        statement = select(*_USER_COLUMNS).where(UsersTable.id.in_(user_ids))
+        return {row.id: _to_user(row) for row in await self._execute(statement)}
+
     async def find_credentials(self, email_normalized: str) -> Credentials | None:
         statement = select(UsersTable.id, UsersTable.role, UsersTable.password_hash).where(
             UsersTable.email_normalized == email_normalized

@@ -1,5 +1,12 @@
 """Events that follow a commit: the transactional outbox and its relay."""
 
-from src.infrastructure.events.outbox import Event, Relay, record_event
+from src.infrastructure.events.outbox import (
+    Event,
+    Relay,
+    Subscriber,
+    list_events,
+    record_event,
+    requeue_event,
+)
 
-__all__ = ["Event", "Relay", "record_event"]
+__all__ = ["Event", "Relay", "Subscriber", "list_events", "record_event", "requeue_event"]

@@ -1,35 +1,44 @@
 """The transactional outbox and its relay.
 
 `record_event` writes an event in the caller's transaction, so it exists exactly when the
-change that raised it committed. The relay delivers due events to their handlers after
-commit: it claims a batch (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several workers
-and hosts share the work without taking the same event), leases the claimed events for a
-while, and marks each delivered when its handler returns. A handler that fails is retried
-later with exponential backoff; one whose worker died is retried when its lease runs out.
-Delivery is therefore at least once: handlers must be idempotent (the payment provider and
-the mail sender are called with keys derived from the event).
+change that raised it committed, and never before. The relay delivers due events to their
+subscribers after commit: it claims a batch (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
+so several relays in several workers and hosts share the work without taking the same
+event), leases the claimed events for a while (on SQLite, where writers take turns anyway,
+the lease is what keeps two relays apart), and marks each delivered once every subscriber
+has handled it.
+
+Delivery is at least once. A subscriber that fails is retried with exponential backoff; after
+`max_attempts` the event is dead-lettered for an admin to look at and queue again. A relay
+that dies mid-delivery leaves its events to another once their lease runs out. What makes
+redelivery harmless is the receipt each subscriber leaves per event id: an event delivered
+again skips the subscribers that already handled it.
 """
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from loguru import logger
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from src.infrastructure.database import BaseRepository, after_commit, transaction
-from src.infrastructure.database.tables import OutboxTable
+from src.infrastructure.database.tables import EventReceiptsTable, OutboxTable
 
-Handler = Callable[[dict[str, Any]], Awaitable[object]]
-
-_T = OutboxTable
+_T, _R = OutboxTable, EventReceiptsTable
+_PENDING = and_(_T.delivered_at.is_(None), _T.dead_at.is_(None))
+_COLUMNS = (
+    _T.id, _T.topic, _T.version, _T.payload, _T.attempts, _T.created_at, _T.available_at,
+    _T.delivered_at, _T.dead_at, _T.last_error,
+)  # fmt: skip
 _DUE = (
-    select(_T.id, _T.topic, _T.payload, _T.attempts)
-    .where(_T.delivered_at.is_(None), _T.available_at <= bindparam("now"))
+    select(*_COLUMNS)
+    .where(_PENDING, _T.available_at <= bindparam("now"))
     .order_by(_T.available_at)
     .limit(bindparam("limit"))
 )
@@ -42,61 +51,156 @@ _DELIVERED = update(_T).where(_T.id == bindparam("event_id")).values(delivered_a
 _FAILED = (
     update(_T)
     .where(_T.id == bindparam("event_id"))
-    .values(available_at=bindparam("retry_at"), last_error=bindparam("error"))
+    .values(available_at=bindparam("retry_at"), last_error=bindparam("error"),
+            dead_at=bindparam("dead_at"))
+)  # fmt: skip
+_RECEIPT = select(_R.event_id).where(
+    _R.subscriber == bindparam("subscriber"), _R.event_id == bindparam("event_id")
 )
+
+# Relays started in this process, woken when a transaction that recorded events commits.
+_listeners: set[asyncio.Event] = set()
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# Relays started in this process, woken when a transaction that recorded events commits.
-_listeners: set[asyncio.Event] = set()
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An outbox record, as subscribers and admins see it."""
+
+    id: UUID
+    topic: str
+    version: int
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    available_at: datetime
+    delivered_at: datetime | None
+    dead_at: datetime | None
+    last_error: str | None
+
+    @property
+    def status(self) -> str:
+        if self.delivered_at is not None:
+            return "delivered"
+        return "dead" if self.dead_at is not None else "pending"
+
+
+def _to_event(row: Any, *, attempts: int | None = None) -> Event:
+    return Event(
+        id=row.id, topic=row.topic, version=row.version, payload=row.payload,
+        attempts=row.attempts if attempts is None else attempts, created_at=row.created_at,
+        available_at=row.available_at, delivered_at=row.delivered_at, dead_at=row.dead_at,
+        last_error=row.last_error,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    id: UUID
-    topic: str
-    payload: dict[str, Any]
-    attempts: int
+class Subscriber:
+    """Something done with each event of a topic; `name` keys its receipts, so keep it."""
+
+    name: str
+    handle: Callable[[Event], Awaitable[object]]
 
 
 class OutboxRepository(BaseRepository[OutboxTable]):
     table = OutboxTable
 
-    async def add(self, topic: str, payload: dict[str, Any], now: datetime) -> UUID:
+    async def add(self, topic: str, version: int, payload: dict[str, Any], now: datetime) -> UUID:
         event_id = uuid4()
         await self._execute(
             insert(_T).values(
-                id=event_id, topic=topic, payload=payload, created_at=now, available_at=now,
-                attempts=0, delivered_at=None, last_error=None,
+                id=event_id, topic=topic, version=version, payload=payload, created_at=now,
+                available_at=now, attempts=0, delivered_at=None, dead_at=None, last_error=None,
             )
         )  # fmt: skip
         return event_id
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[Event]:
-        """Take up to `limit` due events for `lease`; others skip them meanwhile."""
+        """Take up to `limit` due events for `lease`; other relays skip them meanwhile."""
         statement = _DUE.with_for_update(skip_locked=True)
         rows = (await self._execute(statement, {"now": now, "limit": limit})).all()
         if rows:
             await self._execute(_LEASE, {"ids": [row.id for row in rows], "until": now + lease})
-        return [Event(row.id, row.topic, row.payload, row.attempts + 1) for row in rows]
+        return [_to_event(row, attempts=row.attempts + 1) for row in rows]
 
     async def delivered(self, event_id: UUID, now: datetime) -> None:
         await self._execute(_DELIVERED, {"event_id": event_id, "at": now})
 
-    async def failed(self, event_id: UUID, retry_at: datetime, error: str) -> None:
+    async def failed(
+        self, event_id: UUID, *, retry_at: datetime, error: str, dead_at: datetime | None
+    ) -> None:
         await self._execute(
-            _FAILED, {"event_id": event_id, "retry_at": retry_at, "error": error[:2000]}
+            _FAILED,
+            {"event_id": event_id, "retry_at": retry_at, "error": error[:2000], "dead_at": dead_at},
+        )
+
+    async def handled(self, subscriber: str, event_id: UUID) -> bool:
+        parameters = {"subscriber": subscriber, "event_id": event_id}
+        return (await self._execute(_RECEIPT, parameters)).first() is not None
+
+    async def record_receipt(self, subscriber: str, event_id: UUID, now: datetime) -> None:
+        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = dialect_insert(_R).on_conflict_do_nothing(
+            index_elements=["subscriber", "event_id"]
+        )
+        await self._execute(
+            statement, {"subscriber": subscriber, "event_id": event_id, "handled_at": now}
+        )
+
+    async def get(self, event_id: UUID) -> Event | None:
+        row = (await self._execute(select(*_COLUMNS).where(_T.id == event_id))).one_or_none()
+        return None if row is None else _to_event(row)
+
+    async def page(
+        self, *, status: str | None, limit: int, after: tuple[datetime, UUID] | None
+    ) -> list[Event]:
+        """Events newest first, optionally in one status (`pending`, `dead`, `delivered`)."""
+        by_status: dict[str | None, list[ColumnElement[bool]]] = {
+            None: [],
+            "pending": [_PENDING],
+            "dead": [_T.dead_at.is_not(None), _T.delivered_at.is_(None)],
+            "delivered": [_T.delivered_at.is_not(None)],
+        }
+        conditions = list(by_status[status])
+        if after is not None:
+            conditions.append(tuple_(_T.created_at, _T.id) < tuple_(*after))
+        statement = (
+            select(*_COLUMNS)
+            .where(*conditions)
+            .order_by(_T.created_at.desc(), _T.id.desc())
+            .limit(limit)
+        )
+        return [_to_event(row) for row in await self._execute(statement)]
+
+    async def requeue(self, event_id: UUID, now: datetime) -> bool:
+        """Queue a dead event again, with a fresh count of attempts; False if it is not dead."""
+        return bool(
+            await self._execute_count(
+                update(_T)
+                .where(_T.id == event_id, _T.dead_at.is_not(None), _T.delivered_at.is_(None))
+                .values(dead_at=None, attempts=0, available_at=now, last_error=None)
+            )
         )
 
 
-async def record_event(topic: str, payload: dict[str, Any]) -> UUID:
+async def record_event(topic: str, payload: dict[str, Any], *, version: int = 1) -> UUID:
     """Write an event in the running transaction; relays wake once it commits."""
-    event_id = await OutboxRepository().add(topic, payload, utcnow())
+    event_id = await OutboxRepository().add(topic, version, payload, utcnow())
     after_commit(_wake_relays)
     return event_id
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Wait until one of `events` is set, or `seconds` have passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _wake_relays() -> None:
@@ -104,20 +208,17 @@ def _wake_relays() -> None:
         listener.set()
 
 
-async def _unknown_topic(_payload: dict[str, Any]) -> None:
-    raise LookupError("no handler is registered for this topic")
-
-
 @dataclass
 class Relay:
-    """Delivers due outbox events to their handlers, by topic."""
+    """Delivers due outbox events to their topic's subscribers."""
 
-    handlers: Mapping[str, Handler]
+    subscribers: Mapping[str, Sequence[Subscriber]]
     batch_size: int = 50
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 1.0
     first_backoff: timedelta = timedelta(seconds=2)  # doubled at each failed attempt
     max_backoff: timedelta = timedelta(minutes=10)
+    max_attempts: int = 10
 
     async def deliver_due(self) -> int:
         """Deliver what is due now; how many events were delivered."""
@@ -129,18 +230,19 @@ class Relay:
                 break
         return delivered
 
-    async def run(self) -> None:
-        """Deliver forever: when woken by a commit, and every `poll_seconds` regardless."""
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver until `stop` is set (or cancelled): when woken by a commit, and every
+        `poll_seconds` regardless. A round in progress is finished before stopping."""
+        stop = stop or asyncio.Event()
         wake = asyncio.Event()
         _listeners.add(wake)
         try:
-            while True:
+            while not stop.is_set():
                 try:
                     await self.deliver_due()
                 except Exception:  # the database is away: try again at the next poll
                     logger.opt(exception=True).error("the outbox relay failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=self.poll_seconds)
+                await _first_of(wake, stop, seconds=self.poll_seconds)
                 wake.clear()
         finally:
             _listeners.discard(wake)
@@ -150,24 +252,72 @@ class Relay:
         return await OutboxRepository().claim_due(utcnow(), limit=self.batch_size, lease=self.lease)
 
     async def _deliver(self, event: Event) -> int:
-        handler = self.handlers.get(event.topic, _unknown_topic)
         try:
-            await handler(event.payload)
+            for subscriber in self.subscribers.get(event.topic, ()):
+                if not await _handled(subscriber.name, event.id):
+                    await subscriber.handle(event)
+                    await _record_receipt(subscriber.name, event.id)
         except Exception as error:
-            backoff = min(self.first_backoff * 2 ** min(event.attempts - 1, 20), self.max_backoff)
+            await self._failed(event, error)
+            return 0
+        await _mark_delivered(event.id)
+        return 1
+
+    async def _failed(self, event: Event, error: Exception) -> None:
+        now = utcnow()
+        dead = event.attempts >= self.max_attempts
+        backoff = min(self.first_backoff * 2 ** min(event.attempts - 1, 20), self.max_backoff)
+        if dead:
+            logger.error(
+                "event {} ({}) failed {} times and is dead-lettered: {!r}",
+                event.id, event.topic, event.attempts, error,
+            )  # fmt: skip
+        else:
             logger.warning(
                 "event {} ({}) failed on attempt {}: {!r}; retrying in {}",
                 event.id, event.topic, event.attempts, error, backoff,
             )  # fmt: skip
-            await self._mark_failed(event.id, utcnow() + backoff, repr(error))
-            return 0
-        await self._mark_delivered(event.id)
-        return 1
+        await _mark_failed(
+            event.id, retry_at=now + backoff, error=repr(error), dead_at=now if dead else None
+        )
 
-    @transaction
-    async def _mark_delivered(self, event_id: UUID) -> None:
-        await OutboxRepository().delivered(event_id, utcnow())
 
-    @transaction
-    async def _mark_failed(self, event_id: UUID, retry_at: datetime, error: str) -> None:
-        await OutboxRepository().failed(event_id, retry_at, error)
+@transaction(readonly=True)
+async def _handled(subscriber: str, event_id: UUID) -> bool:
+    return await OutboxRepository().handled(subscriber, event_id)
+
+
+@transaction
+async def _record_receipt(subscriber: str, event_id: UUID) -> None:
+    await OutboxRepository().record_receipt(subscriber, event_id, utcnow())
+
+
+@transaction
+async def _mark_delivered(event_id: UUID) -> None:
+    await OutboxRepository().delivered(event_id, utcnow())
+
+
+@transaction
+async def _mark_failed(
+    event_id: UUID, *, retry_at: datetime, error: str, dead_at: datetime | None
+) -> None:
+    await OutboxRepository().failed(event_id, retry_at=retry_at, error=error, dead_at=dead_at)
+
+
+@transaction(readonly=True)
+async def list_events(
+    *, status: str | None, limit: int, after: tuple[datetime, UUID] | None
+) -> list[Event]:
+    """A page of outbox events, newest first (for admins)."""
+    return await OutboxRepository().page(status=status, limit=limit, after=after)
+
+
+@transaction
+async def requeue_event(event_id: UUID) -> tuple[Event | None, bool]:
+    """Queue a dead event again: the event as it is now (None if there is no such event),
+    and whether it was dead and is queued again."""
+    outbox = OutboxRepository()
+    requeued = await outbox.requeue(event_id, utcnow())
+    if requeued:
+        after_commit(_wake_relays)
+    return await outbox.get(event_id), requeued

@@ -1,6 +1,15 @@
 """REST routers, one module per area."""
 
-from src.presentation.rest import analytics, auth, catalog, health, orders, shipping, users
+from src.presentation.rest import (
+    admin,
+    analytics,
+    auth,
+    catalog,
+    health,
+    orders,
+    shipping,
+    users,
+)
 
 API_ROUTERS = (
     auth.router,
@@ -11,6 +20,7 @@ API_ROUTERS = (
     shipping.order_shipments,
     shipping.shipments,
     analytics.router,
+    admin.router,
 )
 ROOT_ROUTERS = (health.router,)
 TAGS = (
@@ -20,6 +30,7 @@ TAGS = (
     {"name": "orders", "description": "Placing, paying for, reading and cancelling orders"},
     {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
     {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
+    {"name": "admin", "description": "Administration: domain events and dead letters"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )
 

@@ -9,10 +9,11 @@ from src.infrastructure.database.tables.orders import (
     PaymentsTable,
     ShipmentsTable,
 )
-from src.infrastructure.database.tables.outbox import OutboxTable
+from src.infrastructure.database.tables.outbox import EventReceiptsTable, OutboxTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
 
 __all__ = [
+    "EventReceiptsTable",
     "IdempotencyKeysTable",
     "OrderItemsTable",
     "OrderSellersTable",

@@ -1,0 +1,34 @@
+"""Raising domain events, and subscribing to them.
+
+`raise_event` writes the event to the outbox in the running transaction: it is published if
+and only if that transaction commits, and only after it does. `subscriber` adapts a handler
+of a typed event to the relay, which hands over raw outbox records.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+from uuid import UUID
+
+from src.domain.events import DomainEvent, parse_event
+from src.infrastructure.events import Event, Subscriber, record_event
+
+EventT = TypeVar("EventT", bound=DomainEvent)
+
+
+async def raise_event(event: DomainEvent) -> UUID:
+    """Record `event` in the running transaction's outbox."""
+    return await record_event(event.topic, event.payload(), version=event.version)
+
+
+def subscriber(
+    name: str, event_type: type[EventT], handle: Callable[[UUID, EventT], Awaitable[object]]
+) -> tuple[str, Subscriber]:
+    """(topic, subscriber) calling `handle(event id, typed event)` for each `event_type`."""
+
+    async def deliver(record: Event) -> None:
+        event = parse_event(record.topic, record.version, record.payload)
+        if not isinstance(event, event_type):
+            raise TypeError(f"{record.topic} v{record.version} is not a {event_type.__name__}")
+        await handle(record.id, event)
+
+    return event_type.topic, Subscriber(name, deliver)

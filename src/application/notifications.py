@@ -1,0 +1,122 @@
+"""Notifications: subscribers that tell people what happened, through whichever
+`NotificationSender` the settings chose (the log, email or SMS).
+
+Each subscriber sends one message per event, whose id is the event's id and the
+subscriber's name: the relay skips a subscriber that already handled an event, and the id
+lets a mail system recognise a copy should one ever be sent twice (a crash between sending
+and recording the receipt).
+"""
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from src.application.events import subscriber
+from src.domain.orders import Order, OrderRepository
+from src.domain.orders.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from src.domain.users import User, UserRepository
+from src.domain.users.events import UserRegistered
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.events import Subscriber
+from src.infrastructure.notifications import Message
+from src.infrastructure.runtime import runtime
+
+
+@transaction(readonly=True)
+async def _people(user_ids: Iterable[UUID]) -> dict[UUID, User]:
+    return await UserRepository().get_many(sorted(set(user_ids)))
+
+
+@transaction(readonly=True)
+async def _order(order_id: UUID) -> Order:
+    order = await OrderRepository().get(order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} is gone")
+    return order
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{amount // 100}.{amount % 100:02d} {currency}"
+
+
+def _lines(order: Order) -> str:
+    items = "\n".join(
+        f"  {item.quantity} × {item.title} at {_money(item.unit_price, order.currency)}"
+        for item in order.items
+    )
+    return f"{items}\nTotal: {_money(order.total, order.currency)}"
+
+
+async def _send(event_id: UUID, kind: str, to: Iterable[str], subject: str, body: str) -> None:
+    message = Message(to=tuple(to), subject=subject, body=body, message_id=f"{event_id}.{kind}")
+    await runtime().notifier.send(message)
+
+
+async def welcome(event_id: UUID, event: UserRegistered) -> None:
+    user = (await _people([event.user_id]))[event.user_id]
+    await _send(
+        event_id, "welcome", [user.email], "Welcome to the marketplace",
+        f"Hello {user.full_name},\n\nYour {user.role.value} account is ready.",
+    )  # fmt: skip
+
+
+async def order_placed(event_id: UUID, event: OrderPlaced) -> None:
+    order, buyer = await _order(event.order_id), (await _people([event.buyer_id]))[event.buyer_id]
+    await _send(
+        event_id, "placed", [buyer.email], f"Order {order.id} placed",
+        f"Hello {buyer.full_name},\n\nWe have your order:\n{_lines(order)}\n\n"
+        "It is waiting for payment.",
+    )  # fmt: skip
+
+
+async def order_paid_to_buyer(event_id: UUID, event: OrderPaid) -> None:
+    order, buyer = await _order(event.order_id), (await _people([event.buyer_id]))[event.buyer_id]
+    await _send(
+        event_id, "paid", [buyer.email], f"Order {order.id} paid",
+        f"Hello {buyer.full_name},\n\nThank you: your payment went through.\n{_lines(order)}",
+    )  # fmt: skip
+
+
+async def order_paid_to_sellers(event_id: UUID, event: OrderPaid) -> None:
+    """One message to every seller in the order; each sees only its own address."""
+    order = await _order(event.order_id)
+    sellers = await _people(event.seller_ids)
+    await _send(
+        event_id, "paid-sellers", [sellers[s].email for s in event.seller_ids if s in sellers],
+        f"Order {order.id} paid: please ship",
+        f"Order {order.id} is paid. Ship your items from it:\n{_lines(order)}\n\n"
+        f"Ship to:\n{_address(order)}",
+    )  # fmt: skip
+
+
+def _address(order: Order) -> str:
+    address = order.shipping_address
+    lines = [address.full_name, address.line1, address.line2, address.city,
+             address.postal_code, address.country]  # fmt: skip
+    return "\n".join(line for line in lines if line)
+
+
+async def order_shipped(event_id: UUID, event: OrderShipped) -> None:
+    buyer = (await _people([event.buyer_id]))[event.buyer_id]
+    await _send(
+        event_id, "shipped", [buyer.email], f"Order {event.order_id} shipped",
+        f"Hello {buyer.full_name},\n\nEverything in your order is on its way.",
+    )  # fmt: skip
+
+
+async def order_cancelled(event_id: UUID, event: OrderCancelled) -> None:
+    buyer = (await _people([event.buyer_id]))[event.buyer_id]
+    refund = " Your payment is being refunded." if event.refunded else ""
+    await _send(
+        event_id, "cancelled", [buyer.email], f"Order {event.order_id} cancelled",
+        f"Hello {buyer.full_name},\n\nYour order has been cancelled.{refund}",
+    )  # fmt: skip
+
+
+SUBSCRIBERS: list[tuple[str, Subscriber]] = [
+    subscriber("email-welcome", UserRegistered, welcome),
+    subscriber("email-order-placed", OrderPlaced, order_placed),
+    subscriber("email-order-paid-buyer", OrderPaid, order_paid_to_buyer),
+    subscriber("email-order-paid-sellers", OrderPaid, order_paid_to_sellers),
+    subscriber("email-order-shipped", OrderShipped, order_shipped),
+    subscriber("email-order-cancelled", OrderCancelled, order_cancelled),
+]

@@ -1,0 +1,86 @@
+"""Administration: the outbox's events, and queueing dead letters again."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import ConfigDict, Field
+
+from src.application import admin
+from src.infrastructure.events import Event
+from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, PageResponse, problems
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+EventStatus = Literal["pending", "dead", "delivered"]
+
+
+class EventResponse(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "9f7c1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e2f",
+                    "topic": "order.paid",
+                    "version": 1,
+                    "payload": {"orderId": "0b6b1f9e-52c4-4c1f-9a55-6d1a3c2f7e10"},
+                    "status": "dead",
+                    "attempts": 10,
+                    "lastError": "SMTPConnectError('Error connecting to 127.0.0.1 on port 1025')",
+                    "createdAt": "2026-11-22T19:30:00Z",
+                    "availableAt": "2026-11-22T19:40:00Z",
+                    "deliveredAt": None,
+                    "deadAt": "2026-11-22T20:10:00Z",
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    topic: str
+    version: int
+    payload: dict[str, Any]
+    status: EventStatus
+    attempts: int = Field(description="Deliveries tried so far")
+    last_error: str | None
+    created_at: datetime
+    available_at: datetime = Field(description="Not retried before this time")
+    delivered_at: datetime | None
+    dead_at: datetime | None
+
+    @classmethod
+    def of(cls, event: Event) -> "EventResponse":
+        return cls(
+            id=event.id,
+            topic=event.topic,
+            version=event.version,
+            payload=event.payload,
+            status=event.status,  # type: ignore[arg-type]  # one of the three, by construction
+            attempts=event.attempts,
+            last_error=event.last_error,
+            created_at=event.created_at,
+            available_at=event.available_at,
+            delivered_at=event.delivered_at,
+            dead_at=event.dead_at,
+        )
+
+
+@router.get("/events", responses=problems(401, 403, 422))
+async def list_events(
+    principal: CurrentPrincipal,
+    status: Annotated[EventStatus | None, Query()] = None,
+    limit: Annotated[PageLimit, Query()] = 20,
+    cursor: Annotated[PageCursor, Query()] = None,
+) -> PageResponse[EventResponse]:
+    """Domain events in the outbox, newest first (admins): `status=dead` lists those given
+    up on after too many failed deliveries."""
+    page = await admin.browse_events(principal=principal, status=status, limit=limit, cursor=cursor)
+    return PageResponse.of([EventResponse.of(event) for event in page.items], page)
+
+
+@router.post("/events/{event_id}/requeue", responses=problems(401, 403, 404, 409, 422))
+async def requeue_event(event_id: UUID, principal: CurrentPrincipal) -> EventResponse:
+    """Queue a dead event for delivery again (admins); any other → 409 `invalidState`."""
+    return EventResponse.of(await admin.requeue(principal=principal, event_id=event_id))
