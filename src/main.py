@@ -36,6 +36,7 @@ def create_relay(settings: Settings) -> Relay:
     return Relay(
         subscribers_by_topic(),
         poll_seconds=outbox.poll_seconds,
+        batch_delay=outbox.batch_delay_seconds,
         first_backoff=timedelta(seconds=outbox.first_backoff_seconds),
         lease=timedelta(seconds=outbox.lease_seconds),
         max_attempts=outbox.max_attempts,

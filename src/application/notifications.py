@@ -27,11 +27,12 @@ async def _people(user_ids: Iterable[UUID]) -> dict[UUID, User]:
 
 
 @transaction(readonly=True)
-async def _order(order_id: UUID) -> Order:
+async def _order_for(order_id: UUID, user_ids: Iterable[UUID]) -> tuple[Order, dict[UUID, User]]:
+    """The order, and the people to tell about it, read in one go."""
     order = await OrderRepository().get(order_id)
     if order is None:
         raise LookupError(f"order {order_id} is gone")
-    return order
+    return order, await _people(user_ids)
 
 
 def _money(amount: int, currency: str) -> str:
@@ -60,7 +61,8 @@ async def welcome(event_id: UUID, event: UserRegistered) -> None:
 
 
 async def order_placed(event_id: UUID, event: OrderPlaced) -> None:
-    order, buyer = await _order(event.order_id), (await _people([event.buyer_id]))[event.buyer_id]
+    order, people = await _order_for(event.order_id, [event.buyer_id])
+    buyer = people[event.buyer_id]
     await _send(
         event_id, "placed", [buyer.email], f"Order {order.id} placed",
         f"Hello {buyer.full_name},\n\nWe have your order:\n{_lines(order)}\n\n"
@@ -69,7 +71,8 @@ async def order_placed(event_id: UUID, event: OrderPlaced) -> None:
 
 
 async def order_paid_to_buyer(event_id: UUID, event: OrderPaid) -> None:
-    order, buyer = await _order(event.order_id), (await _people([event.buyer_id]))[event.buyer_id]
+    order, people = await _order_for(event.order_id, [event.buyer_id])
+    buyer = people[event.buyer_id]
     await _send(
         event_id, "paid", [buyer.email], f"Order {order.id} paid",
         f"Hello {buyer.full_name},\n\nThank you: your payment went through.\n{_lines(order)}",
@@ -78,8 +81,7 @@ async def order_paid_to_buyer(event_id: UUID, event: OrderPaid) -> None:
 
 async def order_paid_to_sellers(event_id: UUID, event: OrderPaid) -> None:
     """One message to every seller in the order; each sees only its own address."""
-    order = await _order(event.order_id)
-    sellers = await _people(event.seller_ids)
+    order, sellers = await _order_for(event.order_id, event.seller_ids)
     await _send(
         event_id, "paid-sellers", [sellers[s].email for s in event.seller_ids if s in sellers],
         f"Order {order.id} paid: please ship",

@@ -61,6 +61,8 @@ class IdempotencySettings(BaseModel):
 class OutboxSettings(BaseModel):
     # The relay delivers right after a commit that recorded events, and polls this often too.
     poll_seconds: float = Field(default=1.0, gt=0)
+    # How long the relay waits after a commit wakes it, so that it takes events in batches.
+    batch_delay_seconds: float = Field(default=0.1, ge=0)
     # A failed delivery is retried after this long, doubling at each failure (up to 10 min).
     first_backoff_seconds: float = Field(default=2.0, gt=0)
     # How long a relay holds the events it took before another relay may take them over.

@@ -32,6 +32,9 @@ _ORDER_COLUMNS = (
     _O.updated_at,
     _O.paid_at,
 )
+# Statements built once, values bound per call: building `insert().values(...)` for every
+# order costs more than running it.
+_INSERT_ORDER, _INSERT_ITEMS, _INSERT_SELLERS = insert(_O), insert(_I), insert(_S)
 _ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
 _ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
 _ITEMS_OF = (
@@ -112,17 +115,18 @@ class OrderRepository(BaseRepository[OrdersTable]):
     async def add(self, order: Order) -> Order:
         """Store a new order with its items and the sellers it involves."""
         await self._execute(
-            insert(_O).values(
-                id=order.id,
-                buyer_id=order.buyer_id,
-                status=order.status.value,
-                total=order.total,
-                currency=order.currency,
-                shipping_address=order.shipping_address.model_dump(),
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-                paid_at=order.paid_at,
-            )
+            _INSERT_ORDER,
+            {
+                "id": order.id,
+                "buyer_id": order.buyer_id,
+                "status": order.status.value,
+                "total": order.total,
+                "currency": order.currency,
+                "shipping_address": order.shipping_address.model_dump(),
+                "created_at": order.created_at,
+                "updated_at": order.updated_at,
+                "paid_at": order.paid_at,
+            },
         )
         items = [
             {
@@ -136,12 +140,12 @@ class OrderRepository(BaseRepository[OrdersTable]):
             }
             for position, item in enumerate(order.items)
         ]
-        await self._execute(insert(_I), items)
+        await self._execute(_INSERT_ITEMS, items)
         sellers = [
             {"order_id": order.id, "seller_id": seller, "order_created_at": order.created_at}
             for seller in sorted(order.seller_ids)
         ]
-        await self._execute(insert(_S), sellers)
+        await self._execute(_INSERT_SELLERS, sellers)
         return order
 
     async def get(self, order_id: UUID, *, for_update: bool = False) -> Order | None:

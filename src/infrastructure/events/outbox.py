@@ -36,6 +36,7 @@ _COLUMNS = (
     _T.id, _T.topic, _T.version, _T.payload, _T.attempts, _T.created_at, _T.available_at,
     _T.delivered_at, _T.dead_at, _T.last_error,
 )  # fmt: skip
+_INSERT = insert(_T)
 _DUE = (
     select(*_COLUMNS)
     .where(_PENDING, _T.available_at <= bindparam("now"))
@@ -47,15 +48,19 @@ _LEASE = (
     .where(_T.id.in_(bindparam("ids", expanding=True)))
     .values(available_at=bindparam("until"), attempts=_T.attempts + 1)
 )
-_DELIVERED = update(_T).where(_T.id == bindparam("event_id")).values(delivered_at=bindparam("at"))
+_DELIVERED = (
+    update(_T)
+    .where(_T.id.in_(bindparam("event_ids", expanding=True)))
+    .values(delivered_at=bindparam("at"))
+)
 _FAILED = (
     update(_T)
     .where(_T.id == bindparam("event_id"))
     .values(available_at=bindparam("retry_at"), last_error=bindparam("error"),
             dead_at=bindparam("dead_at"))
 )  # fmt: skip
-_RECEIPT = select(_R.event_id).where(
-    _R.subscriber == bindparam("subscriber"), _R.event_id == bindparam("event_id")
+_RECEIPTS = select(_R.subscriber, _R.event_id).where(
+    _R.event_id.in_(bindparam("event_ids", expanding=True))
 )
 
 # Relays started in this process, woken when a transaction that recorded events commits.
@@ -111,10 +116,9 @@ class OutboxRepository(BaseRepository[OutboxTable]):
     async def add(self, topic: str, version: int, payload: dict[str, Any], now: datetime) -> UUID:
         event_id = uuid4()
         await self._execute(
-            insert(_T).values(
-                id=event_id, topic=topic, version=version, payload=payload, created_at=now,
-                available_at=now, attempts=0, delivered_at=None, dead_at=None, last_error=None,
-            )
+            _INSERT,
+            {"id": event_id, "topic": topic, "version": version, "payload": payload,
+             "created_at": now, "available_at": now, "attempts": 0},
         )  # fmt: skip
         return event_id
 
@@ -126,8 +130,9 @@ class OutboxRepository(BaseRepository[OutboxTable]):
             await self._execute(_LEASE, {"ids": [row.id for row in rows], "until": now + lease})
         return [_to_event(row, attempts=row.attempts + 1) for row in rows]
 
-    async def delivered(self, event_id: UUID, now: datetime) -> None:
-        await self._execute(_DELIVERED, {"event_id": event_id, "at": now})
+    async def delivered(self, event_ids: list[UUID], now: datetime) -> None:
+        if event_ids:
+            await self._execute(_DELIVERED, {"event_ids": event_ids, "at": now})
 
     async def failed(
         self, event_id: UUID, *, retry_at: datetime, error: str, dead_at: datetime | None
@@ -137,18 +142,25 @@ class OutboxRepository(BaseRepository[OutboxTable]):
             {"event_id": event_id, "retry_at": retry_at, "error": error[:2000], "dead_at": dead_at},
         )
 
-    async def handled(self, subscriber: str, event_id: UUID) -> bool:
-        parameters = {"subscriber": subscriber, "event_id": event_id}
-        return (await self._execute(_RECEIPT, parameters)).first() is not None
+    async def receipts(self, event_ids: list[UUID]) -> set[tuple[str, UUID]]:
+        """(subscriber, event id) for the subscribers that handled these events already."""
+        if not event_ids:
+            return set()
+        rows = await self._execute(_RECEIPTS, {"event_ids": event_ids})
+        return {(row.subscriber, row.event_id) for row in rows}
 
-    async def record_receipt(self, subscriber: str, event_id: UUID, now: datetime) -> None:
+    async def record_receipts(self, receipts: list[tuple[str, UUID]], now: datetime) -> None:
+        if not receipts:
+            return
         dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
         statement = dialect_insert(_R).on_conflict_do_nothing(
             index_elements=["subscriber", "event_id"]
         )
         await self._execute(
-            statement, {"subscriber": subscriber, "event_id": event_id, "handled_at": now}
-        )
+            statement,
+            [{"subscriber": name, "event_id": event_id, "handled_at": now}
+             for name, event_id in receipts],
+        )  # fmt: skip
 
     async def get(self, event_id: UUID) -> Event | None:
         row = (await self._execute(select(*_COLUMNS).where(_T.id == event_id))).one_or_none()
@@ -220,18 +232,20 @@ class Relay:
     max_backoff: timedelta = timedelta(minutes=10)
     max_attempts: int = 10
 
+    batch_delay: float = 0.1  # after a wake-up, so that one round takes many events
+
     async def deliver_due(self) -> int:
         """Deliver what is due now; how many events were delivered."""
         delivered = 0
         while events := await self._claim():
-            for event in events:
-                delivered += await self._deliver(event)
+            delivered += await self._deliver(events)
             if len(events) < self.batch_size:
                 break
         return delivered
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Deliver until `stop` is set (or cancelled): when woken by a commit, and every
+        """Deliver until `stop` is set (or cancelled): when woken by a commit (a moment
+        later, so that events committed together travel together), and every
         `poll_seconds` regardless. A round in progress is finished before stopping."""
         stop = stop or asyncio.Event()
         wake = asyncio.Event()
@@ -243,6 +257,8 @@ class Relay:
                 except Exception:  # the database is away: try again at the next poll
                     logger.opt(exception=True).error("the outbox relay failed")
                 await _first_of(wake, stop, seconds=self.poll_seconds)
+                if wake.is_set() and not stop.is_set():
+                    await _first_of(stop, seconds=self.batch_delay)
                 wake.clear()
         finally:
             _listeners.discard(wake)
@@ -251,19 +267,27 @@ class Relay:
     async def _claim(self) -> list[Event]:
         return await OutboxRepository().claim_due(utcnow(), limit=self.batch_size, lease=self.lease)
 
-    async def _deliver(self, event: Event) -> int:
-        try:
-            for subscriber in self.subscribers.get(event.topic, ()):
-                if not await _handled(subscriber.name, event.id):
-                    await subscriber.handle(event)
-                    await _record_receipt(subscriber.name, event.id)
-        except Exception as error:
-            await self._failed(event, error)
-            return 0
-        await _mark_delivered(event.id)
-        return 1
+    async def _deliver(self, events: list[Event]) -> int:
+        """Hand a claimed batch to its subscribers, then settle it in one transaction: the
+        receipts of the subscribers that succeeded, the delivered events, and the failures."""
+        handled = await _receipts([event.id for event in events])
+        receipts: list[tuple[str, UUID]] = []
+        delivered: list[UUID] = []
+        failures: list[_Failure] = []
+        for event in events:
+            try:
+                for subscriber in self.subscribers.get(event.topic, ()):
+                    if (subscriber.name, event.id) not in handled:
+                        await subscriber.handle(event)
+                        receipts.append((subscriber.name, event.id))
+            except Exception as error:
+                failures.append(self._failure(event, error))
+            else:
+                delivered.append(event.id)
+        await _settle(receipts, delivered, failures)
+        return len(delivered)
 
-    async def _failed(self, event: Event, error: Exception) -> None:
+    def _failure(self, event: Event, error: Exception) -> "_Failure":
         now = utcnow()
         dead = event.attempts >= self.max_attempts
         backoff = min(self.first_backoff * 2 ** min(event.attempts - 1, 20), self.max_backoff)
@@ -277,31 +301,34 @@ class Relay:
                 "event {} ({}) failed on attempt {}: {!r}; retrying in {}",
                 event.id, event.topic, event.attempts, error, backoff,
             )  # fmt: skip
-        await _mark_failed(
-            event.id, retry_at=now + backoff, error=repr(error), dead_at=now if dead else None
-        )
+        return _Failure(event.id, now + backoff, repr(error), now if dead else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    event_id: UUID
+    retry_at: datetime
+    error: str
+    dead_at: datetime | None
 
 
 @transaction(readonly=True)
-async def _handled(subscriber: str, event_id: UUID) -> bool:
-    return await OutboxRepository().handled(subscriber, event_id)
+async def _receipts(event_ids: list[UUID]) -> set[tuple[str, UUID]]:
+    return await OutboxRepository().receipts(event_ids)
 
 
 @transaction
-async def _record_receipt(subscriber: str, event_id: UUID) -> None:
-    await OutboxRepository().record_receipt(subscriber, event_id, utcnow())
-
-
-@transaction
-async def _mark_delivered(event_id: UUID) -> None:
-    await OutboxRepository().delivered(event_id, utcnow())
-
-
-@transaction
-async def _mark_failed(
-    event_id: UUID, *, retry_at: datetime, error: str, dead_at: datetime | None
+async def _settle(
+    receipts: list[tuple[str, UUID]], delivered: list[UUID], failures: list[_Failure]
 ) -> None:
-    await OutboxRepository().failed(event_id, retry_at=retry_at, error=error, dead_at=dead_at)
+    outbox, now = OutboxRepository(), utcnow()
+    await outbox.record_receipts(receipts, now)
+    await outbox.delivered(delivered, now)
+    for failure in failures:
+        await outbox.failed(
+            failure.event_id, retry_at=failure.retry_at, error=failure.error,
+            dead_at=failure.dead_at,
+        )  # fmt: skip
 
 
 @transaction(readonly=True)
