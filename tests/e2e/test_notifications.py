@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,31 @@ def _outbox_states(environment: dict[str, str]) -> str:
         capture_output=True, text=True,
     )  # fmt: skip
     return done.stdout
+
+
+def test_a_relay_of_its_own_delivers_for_web_workers_that_run_none(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """`OUTBOX__RELAY_IN_APP=false` web workers only record events; `python -m src.relay`
+    delivers them, and stops cleanly on SIGTERM."""
+    with stand_in_mail() as (smtp_port, mail_url):
+        environment = mail_environment(
+            empty_database_url, tmp_path / "logs", smtp_port, OUTBOX__RELAY_IN_APP="false"
+        )
+        migrate(environment)
+        email = new_email("apart")
+        with serving(environment) as base_url:
+            body = {"email": email, "password": PASSWORD, "fullName": "Apart"}
+            assert httpx.post(f"{base_url}{API}/auth/register", json=body).status_code == 201
+            time.sleep(1)  # five of the configured polls: a relay in the app would have sent it
+            assert messages(mail_url, to=email) == []
+            relay = subprocess.Popen(
+                [sys.executable, "-m", "src.relay"], cwd=PROJECT_ROOT, env=environment,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                wait_for(lambda: bool(messages(mail_url, to=email)), what="the relay's email")
+            finally:
+                relay.send_signal(signal.SIGTERM)
+                assert relay.wait(timeout=15) == 0
+        assert len(messages(mail_url, to=email)) == 1
