@@ -46,7 +46,12 @@ class AuthSettings(BaseModel):
 
 class RateLimitSettings(BaseModel):
     enabled: bool = True
+    # Empty: counters in each worker's memory; `redis://…` shares them across workers and hosts.
     storage_url: str = ""
+    # Requests per client address (`limits` notation: "600/minute", "10/second;300/minute").
+    default_limit: str = "600/minute"
+    # Stricter for /api/v1/auth/*: registration, login, tokens.
+    auth_limit: str = "120/minute"
 
 
 class IdempotencySettings(BaseModel):
@@ -76,6 +81,10 @@ class OutboxSettings(BaseModel):
 
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Browser origins allowed to call the API (CORS), e.g. ["https://shop.example.com"].
+    cors_origins: list[str] = []
+    # Responses at least this large are gzip-compressed for clients that accept it.
+    gzip_min_bytes: int = Field(default=1024, ge=0)
 
 
 class LogSettings(BaseModel):

@@ -5,17 +5,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from loguru import logger
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from src.config.settings import Settings
 from src.infrastructure.logging import configure_logging
-from src.infrastructure.runtime import start_runtime, stop_runtime
+from src.infrastructure.runtime import runtime, start_runtime, stop_runtime
 from src.infrastructure.scheduling import JobRunner, Loop, PeriodicJob
 from src.infrastructure.web.docs import install_docs
 from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from src.infrastructure.web.openapi import install_openapi
 from src.infrastructure.web.problems import install_problem_handlers
+from src.infrastructure.web.rate_limits import RateLimitMiddleware
 
 API_PREFIX = "/api/v1"
+# Response headers a browser script may read across origins.
+EXPOSED_HEADERS = [
+    "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed", "RateLimit-Limit",
+    "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+]  # fmt: skip
 
 DESCRIPTION = """
 A marketplace backend: sellers list products, buyers order and pay, sellers ship.
@@ -67,6 +75,23 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     install_docs(app)
     install_openapi(app)
+    # Outermost last: every response gets its id; CORS headers go on refusals too.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)  # outermost: every response gets its id
+    app.add_middleware(
+        RateLimitMiddleware,
+        settings=settings.rate_limit,
+        api_prefix=API_PREFIX,
+        counters=lambda: runtime().counters,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=settings.http.gzip_min_bytes)
+    if settings.http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.http.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)
     return app
