@@ -54,6 +54,20 @@ class RateLimitSettings(BaseModel):
     auth_limit: str = "120/minute"
 
 
+class ServerSettings(BaseModel):
+    """How gunicorn serves the app (`gunicorn -c python:src.gunicorn_conf src.main:app`)."""
+
+    bind: str = "127.0.0.1:8000"
+    # Worker processes per host; each is one event loop. About one per core.
+    workers: int = Field(default=2, ge=1)
+    # Seconds a stopping worker has to finish its in-flight requests.
+    graceful_timeout: int = Field(default=30, ge=1)
+    # Seconds of silence after which gunicorn restarts a worker.
+    timeout: int = Field(default=60, ge=1)
+    # Proxies whose X-Forwarded-For / -Proto headers are believed (comma-separated, or "*").
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
 class IdempotencySettings(BaseModel):
     # How long a key's answer is kept for replay; clients may retry for at least a day.
     ttl_hours: int = Field(default=24, ge=24)
@@ -85,10 +99,14 @@ class HttpSettings(BaseModel):
     cors_origins: list[str] = []
     # Responses at least this large are gzip-compressed for clients that accept it.
     gzip_min_bytes: int = Field(default=1024, ge=0)
+    # Prometheus metrics at /metrics (keep it off the public internet: a proxy rule will do).
+    metrics: bool = True
 
 
 class LogSettings(BaseModel):
     level: str = "INFO"
+    # One JSON object per line (with request id, route, status and duration) instead of text.
+    json_lines: bool = False
     directory: Path = PROJECT_ROOT / "logs"
     rotation: str = "20 MB"
     retention: str = "14 days"
@@ -133,6 +151,7 @@ class Settings(BaseSettings):
     )
 
     environment: Environment = Environment.DEVELOPMENT
+    server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()

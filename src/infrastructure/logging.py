@@ -51,7 +51,12 @@ def configure_logging(settings: LogSettings) -> None:
     logger.remove()
     logger.configure(patcher=_add_request_id)
     logger.add(
-        sys.stderr, level=settings.level, format=LINE_FORMAT, backtrace=False, diagnose=False
+        sys.stderr,
+        level=settings.level,
+        format=LINE_FORMAT,
+        serialize=settings.json_lines,
+        backtrace=False,
+        diagnose=False,
     )
     if settings.to_file:
         settings.directory.mkdir(parents=True, exist_ok=True)
@@ -59,6 +64,7 @@ def configure_logging(settings: LogSettings) -> None:
             settings.directory / "marketplace.log",
             level=settings.level,
             format=LINE_FORMAT,
+            serialize=settings.json_lines,
             rotation=settings.rotation,
             retention=settings.retention,
             compression="gz",

@@ -54,12 +54,13 @@ def serving(environment: dict[str, str], *, workers: int = 0) -> Iterator[str]:
     """A server on a free port; yields its base URL. `workers` > 0 runs gunicorn with that
     many uvicorn workers, else a single uvicorn process."""
     port = free_port()
-    if workers:
-        command = [
-            sys.executable, "-m", "gunicorn", "src.main:app",
-            "--worker-class", "uvicorn_worker.UvicornWorker",
-            "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-        ]  # fmt: skip
+    if workers:  # the README's production recipe
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:src.gunicorn_conf",
+                   "src.main:app"]  # fmt: skip
+        environment = environment | {
+            "SERVER__BIND": f"127.0.0.1:{port}", "SERVER__WORKERS": str(workers),
+            "SERVER__GRACEFUL_TIMEOUT": "20",
+        }  # fmt: skip
     else:
         command = [sys.executable, "-m", "uvicorn", "src.main:app", "--port", str(port)]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

@@ -4,9 +4,18 @@ from src.infrastructure.events.outbox import (
     Event,
     Relay,
     Subscriber,
+    count_undelivered,
     list_events,
     record_event,
     requeue_event,
 )
 
-__all__ = ["Event", "Relay", "Subscriber", "list_events", "record_event", "requeue_event"]
+__all__ = [
+    "Event",
+    "Relay",
+    "Subscriber",
+    "count_undelivered",
+    "list_events",
+    "record_event",
+    "requeue_event",
+]

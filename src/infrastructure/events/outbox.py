@@ -23,7 +23,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from loguru import logger
-from sqlalchemy import ColumnElement, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -187,6 +197,13 @@ class OutboxRepository(BaseRepository[OutboxTable]):
         )
         return [_to_event(row) for row in await self._execute(statement)]
 
+    async def undelivered_counts(self) -> dict[str, int]:
+        state = case((_T.dead_at.is_(None), "pending"), else_="dead").label("state")
+        statement = (
+            select(state, func.count().label("n")).where(_T.delivered_at.is_(None)).group_by(state)
+        )
+        return {row.state: row.n for row in await self._execute(statement)}
+
     async def requeue(self, event_id: UUID, now: datetime) -> bool:
         """Queue a dead event again, with a fresh count of attempts; False if it is not dead."""
         return bool(
@@ -348,3 +365,10 @@ async def requeue_event(event_id: UUID) -> tuple[Event | None, bool]:
     if requeued:
         after_commit(_wake_relays)
     return await outbox.get(event_id), requeued
+
+
+@transaction(readonly=True)
+async def count_undelivered() -> dict[str, int]:
+    """How many events are pending and how many dead (for metrics)."""
+    rows = await OutboxRepository().undelivered_counts()
+    return {"pending": rows.get("pending", 0), "dead": rows.get("dead", 0)}

@@ -9,10 +9,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from src.config.settings import Settings
+from src.infrastructure.events import count_undelivered
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.runtime import runtime, start_runtime, stop_runtime
 from src.infrastructure.scheduling import JobRunner, Loop, PeriodicJob
 from src.infrastructure.web.docs import install_docs
+from src.infrastructure.web.metrics import metrics_endpoint, worker_started
 from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from src.infrastructure.web.openapi import install_openapi
 from src.infrastructure.web.problems import install_problem_handlers
@@ -51,6 +53,7 @@ def create_app(
         start_runtime(settings)
         runner = JobRunner(jobs)
         runner.start()
+        worker_started()
         logger.info("marketplace started ({})", settings.environment.value)
         try:
             yield
@@ -73,6 +76,8 @@ def create_app(
         app.include_router(router)
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
+    if settings.http.metrics:
+        app.add_route("/metrics", metrics_endpoint(count_undelivered), include_in_schema=False)
     install_docs(app)
     install_openapi(app)
     # Outermost last: every response gets its id; CORS headers go on refusals too.

@@ -5,11 +5,16 @@ import time
 from uuid import uuid4
 
 from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from src.infrastructure.errors import ProgrammingError
 from src.infrastructure.logging import request_id_var
+from src.infrastructure.runtime import runtime
+from src.infrastructure.web.metrics import record_pool, record_request
 from src.infrastructure.web.problems import problem
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -52,15 +57,44 @@ class RequestContextMiddleware:
                     scope, receive, send_with_id
                 )
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.info(
+            elapsed = time.perf_counter() - started
+            template = _route_template(scope)
+            record_request(scope["method"], template, status, elapsed)
+            logger.bind(
+                method=scope["method"], route=template, status=status,
+                duration_ms=round(elapsed * 1000, 1),
+            ).info(
                 "{method} {path} {status} {elapsed:.1f}ms",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                elapsed=elapsed_ms,
-            )
+                method=scope["method"], path=scope["path"], status=status,
+                elapsed=elapsed * 1000,
+            )  # fmt: skip
+            _record_pool()
             request_id_var.reset(token)
+
+
+def _route_template(scope: Scope) -> str | None:
+    """The path template of the route that answered (`/api/v1/products/{product_id}`).
+
+    FastAPI keeps an included router's route under its own path (`/products/{product_id}`)
+    and records the full one in its effective route context, which is read when present.
+    """
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    template = getattr(effective, "path", None) or getattr(scope.get("route"), "path", None)
+    return str(template) if template else None
+
+
+def _record_pool() -> None:
+    """This worker's connections in use, for `db_connections_in_use`."""
+    try:
+        database = runtime().database
+    except ProgrammingError:  # no runtime: the app is starting or stopping
+        return
+    record_pool(_checked_out(database.engine), _checked_out(database.readonly_engine))
+
+
+def _checked_out(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    return int(pool.checkedout()) if isinstance(pool, QueuePool) else 0
 
 
 class BodyTooLarge(HTTPException):

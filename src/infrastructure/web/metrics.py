@@ -1,0 +1,92 @@
+"""Prometheus metrics at `/metrics`.
+
+- `http_requests_total` and `http_request_duration_seconds`, by method, route template (never
+  the raw path, which would explode the series) and status;
+- `db_connections_in_use`, by engine (`write`, `read`), summed over the live workers;
+- `outbox_events`, pending and dead, read from the database when scraped.
+
+Under gunicorn every worker is a process of its own: with `PROMETHEUS_MULTIPROC_DIR` set (the
+gunicorn configuration in `src/gunicorn_conf.py` sets and empties it) each worker writes its
+figures to files there and any worker answering a scrape adds them all up.
+"""
+
+import os
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+CONNECTIONS = Gauge(
+    "db_connections_in_use",
+    "Database connections checked out of the pool",
+    ["engine"],
+    multiprocess_mode="livesum",
+)
+OUTBOX = Gauge(
+    "outbox_events",
+    "Outbox events not delivered: pending (due or backing off) and dead letters",
+    ["state"],
+    multiprocess_mode="max",  # every worker reads the same database: any answer will do
+)
+WORKERS = Gauge(
+    "marketplace_worker_up",
+    "1 for each live worker process (one series per process id under gunicorn)",
+    multiprocess_mode="liveall",
+)
+UNMATCHED = "unmatched"  # requests no route matched (404s, probes): one series for all
+
+
+def worker_started() -> None:
+    WORKERS.set(1)
+
+
+def record_request(method: str, route: str | None, status: int, seconds: float) -> None:
+    route = route or UNMATCHED
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(seconds)
+
+
+def record_pool(write_in_use: int, read_in_use: int) -> None:
+    CONNECTIONS.labels("write").set(write_in_use)
+    CONNECTIONS.labels("read").set(read_in_use)
+
+
+def metrics_endpoint(
+    outbox_counts: Callable[[], Awaitable[dict[str, int]]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """The `/metrics` handler; `outbox_counts` reads the backlog when scraped."""
+
+    async def metrics(_request: Request) -> Response:
+        try:
+            for state, count in (await outbox_counts()).items():
+                OUTBOX.labels(state).set(count)
+        except Exception:  # noqa: S110 - the other figures are still worth answering with
+            pass
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def _registry() -> CollectorRegistry:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
