@@ -16,6 +16,8 @@ import asyncio
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ import httpx
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from src.config.settings import PROJECT_ROOT
 from tests.benchmarks.bench_catalog import (
     API,
     PORT,
@@ -119,10 +122,31 @@ def fresh_database(kind: str, folder: Path, postgres_url: str) -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@contextmanager
+def relay_apart(environment: dict[str, str], *, apart: bool) -> Iterator[None]:
+    """`python -m src.relay` beside the server when the relay runs apart."""
+    if not apart:
+        yield
+        return
+    process = subprocess.Popen(
+        [sys.executable, "-m", "src.relay"], cwd=PROJECT_ROOT, env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def configuration(
-    arguments: argparse.Namespace, folder: Path, *, kind: str, workers: int
+    arguments: argparse.Namespace, folder: Path, *, kind: str, workers: int, apart: bool
 ) -> tuple[Figures, Figures, float, int]:
-    """Ours and the bare route on one fresh database: figures, peak memory, lock errors."""
+    """Ours and the bare route on one fresh database: figures, peak memory, lock errors.
+
+    `apart`: the web workers run no relay (`OUTBOX__RELAY_IN_APP=false`) and one
+    `python -m src.relay` process delivers the notifications instead.
+    """
     folder.mkdir()
     with fresh_database(kind, folder, arguments.postgres_url) as url:
         environment = os.environ | {
@@ -132,6 +156,7 @@ def configuration(
             "AUTH__ACCESS_TOKEN_TTL": "86400",
             # One load generator is one client: let it through, but keep counting it.
             "RATE_LIMIT__DEFAULT_LIMIT": "100000000/minute",
+            "OUTBOX__RELAY_IN_APP": "false" if apart else "true",
         }
         migrate(environment)
         pinned = workers == 1
@@ -141,7 +166,10 @@ def configuration(
             "cpu": "1" if pinned else None,
         }
         ours_command = uvicorn("src.main:app") if pinned else gunicorn(workers)
-        with server(ours_command, environment, "/health") as pid:
+        with (
+            server(ours_command, environment, "/health") as pid,
+            relay_apart(environment, apart=apart),
+        ):
             products, buyer, token = stock_up(BASE)
             script = lua_script(folder, products, buyer, token, bare=False)
             ours = median_of(arguments.runs, f"{BASE}{API}/orders", script=script, **options)
@@ -171,16 +199,19 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
-    plan = [] if arguments.skip_sqlite else [("sqlite", 1), ("sqlite", 2)]
-    plan += [("postgresql", 2)] if arguments.postgres_url else []
+    # (database, workers, relay apart?): the default set-up, a relay in every worker, first.
+    plan = [] if arguments.skip_sqlite else [("sqlite", 1, False), ("sqlite", 1, True),
+                                             ("sqlite", 2, False)]  # fmt: skip
+    plan += [("postgresql", 2, False), ("postgresql", 2, True)] if arguments.postgres_url else []
     targets = {"sqlite": (">= 0.8x", "<= 200 ms"), "postgresql": (">= 0.8x", "")}
     with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as directory:
-        for kind, workers in plan:
-            where = f"{kind}-{workers}"
+        for kind, workers, apart in plan:
+            where = f"{kind}-{workers}-{'apart' if apart else 'in-app'}"
             ours, bare, memory, locked = configuration(
-                arguments, Path(directory) / where, kind=kind, workers=workers
+                arguments, Path(directory) / where, kind=kind, workers=workers, apart=apart
             )
-            title = f"POST /orders, {kind}, {workers} worker{'s' if workers > 1 else ''}"
+            relay = "relay apart" if apart else "relay in the app"
+            title = f"POST /orders, {kind}, {workers} worker{'s' if workers > 1 else ''}, {relay}"
             report(
                 f"{title} ({arguments.connections} connections)",
                 {"ours POST /api/v1/orders": ours, "bare UPDATE + INSERT": bare},

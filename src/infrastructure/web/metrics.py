@@ -10,8 +10,10 @@ gunicorn configuration in `src/gunicorn_conf.py` sets and empties it) each worke
 figures to files there and any worker answering a scrape adds them all up.
 """
 
+import functools
 import os
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -57,15 +59,24 @@ def worker_started() -> None:
     WORKERS.set(1)
 
 
+# Labelled series, looked up once: `labels()` validates and locks on every call.
+_CONNECTIONS_WRITE, _CONNECTIONS_READ = CONNECTIONS.labels("write"), CONNECTIONS.labels("read")
+
+
+@functools.cache
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
+
+
 def record_request(method: str, route: str | None, status: int, seconds: float) -> None:
-    route = route or UNMATCHED
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
+    count, latency = _series(method, route or UNMATCHED, status)
+    count.inc()
+    latency.observe(seconds)
 
 
 def record_pool(write_in_use: int, read_in_use: int) -> None:
-    CONNECTIONS.labels("write").set(write_in_use)
-    CONNECTIONS.labels("read").set(read_in_use)
+    _CONNECTIONS_WRITE.set(write_in_use)
+    _CONNECTIONS_READ.set(read_in_use)
 
 
 def metrics_endpoint(

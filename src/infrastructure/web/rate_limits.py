@@ -1,14 +1,16 @@
 """Per-client rate limits on every API route, with the `limits` library (pure ASGI).
 
 Each client address gets `default_limit` requests on the API and the stricter `auth_limit`
-on `/auth/*`, counted in a moving window, in memory or in Redis (shared by every worker and
-host). Every limited response says where the client stands (`RateLimit-Limit`,
-`RateLimit-Remaining`, `RateLimit-Reset`, `RateLimit-Policy`, after the IETF draft); one over
-the limit is a 429 problem with `Retry-After`. If the counter store fails, requests are let
+on `/auth/*`, counted in a sliding window (two counters per client, weighted: as smooth as a
+moving window for a constant cost per request, where a moving window keeps a timestamp per
+request), in memory or in Redis (shared by every worker and host). Every limited response
+says where the client stands (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`,
+`RateLimit-Policy`, after the IETF draft); one over the limit is a 429 problem with
+`Retry-After`. If the counter store fails, requests are let
 through: an outage of Redis must not become an outage of the API.
 
-Health checks, docs and metrics are not limited. Behind a proxy, run the server with
-`--forwarded-allow-ips` so the client address is the real client's.
+Health checks, docs and metrics are not limited. Behind a proxy, set
+`SERVER__FORWARDED_ALLOW_IPS` so the client address is the real client's.
 """
 
 import math
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from limits import RateLimitItem, parse_many
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from loguru import logger
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,7 +44,7 @@ class RateLimitMiddleware:
         self.default = parse_many(settings.default_limit)
         self.auth = parse_many(settings.auth_limit)
         self.counters = counters
-        self._limiter: MovingWindowRateLimiter | None = None
+        self._limiter: SlidingWindowCounterRateLimiter | None = None
         self._storage: object = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -97,8 +99,8 @@ class RateLimitMiddleware:
             "RateLimit-Policy": ", ".join(f"{i.amount};w={i.get_expiry()}" for i in items),
         }
 
-    def _limiter_for(self, store: CounterStore) -> MovingWindowRateLimiter:
+    def _limiter_for(self, store: CounterStore) -> SlidingWindowCounterRateLimiter:
         if self._limiter is None or self._storage is not store.storage:
-            self._limiter = MovingWindowRateLimiter(store.storage)
+            self._limiter = SlidingWindowCounterRateLimiter(store.storage)
             self._storage = store.storage
         return self._limiter
