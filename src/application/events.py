@@ -21,14 +21,26 @@ async def raise_event(event: DomainEvent) -> UUID:
 
 
 def subscriber(
-    name: str, event_type: type[EventT], handle: Callable[[UUID, EventT], Awaitable[object]]
+    name: str,
+    event_type: type[EventT],
+    handle: Callable[[UUID, EventT], Awaitable[object]],
+    *,
+    prepare: Callable[[list[EventT]], Awaitable[object]] | None = None,
 ) -> tuple[str, Subscriber]:
-    """(topic, subscriber) calling `handle(event id, typed event)` for each `event_type`."""
+    """(topic, subscriber) calling `handle(event id, typed event)` for each `event_type`,
+    after `prepare(typed events)` once per batch if given."""
 
-    async def deliver(record: Event) -> None:
+    def typed(record: Event) -> EventT:
         event = parse_event(record.topic, record.version, record.payload)
         if not isinstance(event, event_type):
             raise TypeError(f"{record.topic} v{record.version} is not a {event_type.__name__}")
-        await handle(record.id, event)
+        return event
 
-    return event_type.topic, Subscriber(name, deliver)
+    async def deliver(record: Event) -> None:
+        await handle(record.id, typed(record))
+
+    async def prepare_batch(records: list[Event]) -> None:
+        if prepare is not None:
+            await prepare([typed(record) for record in records])
+
+    return event_type.topic, Subscriber(name, deliver, prepare_batch if prepare else None)

@@ -7,12 +7,19 @@ lets a mail system recognise a copy should one ever be sent twice (a crash betwe
 and recording the receipt).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from src.application.events import subscriber
 from src.domain.orders import Order, OrderRepository
-from src.domain.orders.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from src.domain.orders.events import (
+    OrderCancelled,
+    OrderEvent,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+)
 from src.domain.users import User, UserRepository
 from src.domain.users.events import UserRegistered
 from src.infrastructure.database.transaction import transaction
@@ -21,17 +28,53 @@ from src.infrastructure.notifications import Message
 from src.infrastructure.runtime import runtime
 
 
+@dataclass
+class _ReadAhead:
+    """Orders and people read for a whole batch of events at once (see `prepare`), so that
+    handling each event does not open a transaction of its own. Cleared at every batch."""
+
+    orders: dict[UUID, Order] = field(default_factory=dict)
+    people: dict[UUID, User] = field(default_factory=dict)
+
+
+_read_ahead = _ReadAhead()
+
+
+async def prepare(events: Sequence[OrderEvent]) -> None:
+    """Read the orders and people a batch of order events will need, in one transaction."""
+    global _read_ahead  # noqa: PLW0603 - one relay per process reads ahead for its batch
+    user_ids: set[UUID] = set()
+    for event in events:
+        user_ids.add(event.buyer_id)
+        user_ids.update(getattr(event, "seller_ids", ()))
+    orders, people = await _read([event.order_id for event in events], user_ids)
+    _read_ahead = _ReadAhead(orders, people)
+
+
 @transaction(readonly=True)
+async def _read(
+    order_ids: list[UUID], user_ids: Iterable[UUID]
+) -> tuple[dict[UUID, Order], dict[UUID, User]]:
+    orders = await OrderRepository().get_many(order_ids) if order_ids else {}
+    return orders, await UserRepository().get_many(sorted(set(user_ids)))
+
+
 async def _people(user_ids: Iterable[UUID]) -> dict[UUID, User]:
-    return await UserRepository().get_many(sorted(set(user_ids)))
+    wanted = set(user_ids)
+    if wanted <= _read_ahead.people.keys():
+        return {user_id: _read_ahead.people[user_id] for user_id in wanted}
+    return (await _read([], wanted))[1]
 
 
-@transaction(readonly=True)
 async def _order_for(order_id: UUID, user_ids: Iterable[UUID]) -> tuple[Order, dict[UUID, User]]:
-    """The order, and the people to tell about it, read in one go."""
-    order = await OrderRepository().get(order_id)
+    """The order, and the people to tell about it: read ahead, or read now."""
+    user_ids = set(user_ids)
+    order = _read_ahead.orders.get(order_id)
     if order is None:
-        raise LookupError(f"order {order_id} is gone")
+        orders, people = await _read([order_id], user_ids)
+        if order_id not in orders:
+            raise LookupError(f"order {order_id} is gone")
+        return orders[order_id], people
     return order, await _people(user_ids)
 
 
@@ -116,9 +159,9 @@ async def order_cancelled(event_id: UUID, event: OrderCancelled) -> None:
 
 SUBSCRIBERS: list[tuple[str, Subscriber]] = [
     subscriber("email-welcome", UserRegistered, welcome),
-    subscriber("email-order-placed", OrderPlaced, order_placed),
-    subscriber("email-order-paid-buyer", OrderPaid, order_paid_to_buyer),
-    subscriber("email-order-paid-sellers", OrderPaid, order_paid_to_sellers),
-    subscriber("email-order-shipped", OrderShipped, order_shipped),
-    subscriber("email-order-cancelled", OrderCancelled, order_cancelled),
+    subscriber("email-order-placed", OrderPlaced, order_placed, prepare=prepare),
+    subscriber("email-order-paid-buyer", OrderPaid, order_paid_to_buyer, prepare=prepare),
+    subscriber("email-order-paid-sellers", OrderPaid, order_paid_to_sellers, prepare=prepare),
+    subscriber("email-order-shipped", OrderShipped, order_shipped, prepare=prepare),
+    subscriber("email-order-cancelled", OrderCancelled, order_cancelled, prepare=prepare),
 ]

@@ -166,3 +166,29 @@ async def test_a_running_relay_delivers_soon_after_commit(runtime: Runtime) -> N
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=2)  # and it stops when asked
+
+
+async def test_a_subscriber_reads_ahead_once_per_batch(runtime: Runtime) -> None:
+    batches: list[list[int]] = []
+
+    async def prepare(events: list[Event]) -> None:
+        batches.append([event.payload["number"] for event in events])
+
+    recorder = Recorder()
+    relaying = Relay({TOPIC: [Subscriber("reader", recorder, prepare)]}, batch_size=4)
+    await raise_events(10)
+
+    assert await relaying.deliver_due() == 10
+    assert [len(batch) for batch in batches] == [4, 4, 2]
+    assert sorted(n for batch in batches for n in batch) == list(range(10))
+    assert recorder.calls == Counter(dict.fromkeys(range(10), 1))
+
+
+async def test_a_failing_read_ahead_does_not_stop_delivery(runtime: Runtime) -> None:
+    async def broken(_events: list[Event]) -> None:
+        raise ConnectionError("the database hiccupped")
+
+    recorder = Recorder()
+    relaying = Relay({TOPIC: [Subscriber("reader", recorder, broken)]})
+    await raise_events(2)
+    assert await relaying.deliver_due() == 2

@@ -37,6 +37,7 @@ _ORDER_COLUMNS = (
 _INSERT_ORDER, _INSERT_ITEMS, _INSERT_SELLERS = insert(_O), insert(_I), insert(_S)
 _ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
 _ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
+_ORDERS_BY_IDS = select(*_ORDER_COLUMNS).where(_O.id.in_(bindparam("order_ids", expanding=True)))
 _ITEMS_OF = (
     select(_I)
     .where(_I.order_id.in_(bindparam("order_ids", expanding=True)))
@@ -155,6 +156,11 @@ class OrderRepository(BaseRepository[OrdersTable]):
         if row is None:
             return None
         return (await self._with_items([row]))[0]
+
+    async def get_many(self, order_ids: list[UUID]) -> dict[UUID, Order]:
+        """The stored orders among `order_ids`, with their items, by id (two statements)."""
+        rows = (await self._execute(_ORDERS_BY_IDS, {"order_ids": order_ids})).all()
+        return {order.id: order for order in await self._with_items(rows)}
 
     async def move(self, order: Order, *, to: OrderStatus, now: datetime) -> Order | None:
         """Set the order's status if it is still what `order` says; None if it moved on.

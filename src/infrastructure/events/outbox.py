@@ -114,10 +114,15 @@ def _to_event(row: Any, *, attempts: int | None = None) -> Event:
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    """Something done with each event of a topic; `name` keys its receipts, so keep it."""
+    """Something done with each event of a topic; `name` keys its receipts, so keep it.
+
+    `prepare`, if given, is called once per batch with the batch's events of the topic
+    before any is handled, so a subscriber can read what it needs for all of them at once.
+    """
 
     name: str
     handle: Callable[[Event], Awaitable[object]]
+    prepare: Callable[[list[Event]], Awaitable[object]] | None = None
 
 
 class OutboxRepository(BaseRepository[OutboxTable]):
@@ -288,6 +293,7 @@ class Relay:
         """Hand a claimed batch to its subscribers, then settle it in one transaction: the
         receipts of the subscribers that succeeded, the delivered events, and the failures."""
         handled = await _receipts([event.id for event in events])
+        await self._prepare(events, handled)
         receipts: list[tuple[str, UUID]] = []
         delivered: list[UUID] = []
         failures: list[_Failure] = []
@@ -303,6 +309,18 @@ class Relay:
                 delivered.append(event.id)
         await _settle(receipts, delivered, failures)
         return len(delivered)
+
+    async def _prepare(self, events: list[Event], handled: set[tuple[str, UUID]]) -> None:
+        """Let each subscriber read ahead for the events it is about to handle."""
+        for topic, subscribers in self.subscribers.items():
+            for subscriber in subscribers:
+                mine = [e for e in events
+                        if e.topic == topic and (subscriber.name, e.id) not in handled]  # fmt: skip
+                if subscriber.prepare is not None and mine:
+                    try:
+                        await subscriber.prepare(mine)
+                    except Exception:  # handling will read for itself, or fail and retry
+                        logger.opt(exception=True).warning("{} could not prepare", subscriber.name)
 
     def _failure(self, event: Event, error: Exception) -> "_Failure":
         now = utcnow()
