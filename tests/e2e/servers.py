@@ -63,34 +63,12 @@ def serving(environment: dict[str, str], *, workers: int = 0) -> Iterator[str]:
         }  # fmt: skip
     else:
         command = [sys.executable, "-m", "uvicorn", "src.main:app", "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command,
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, process)
+    with _process(command, environment, f"{base_url}/health/ready", "the server") as process:
         yield base_url
-    finally:
         process.send_signal(signal.SIGTERM)
         # A graceful stop: the server finishes, then exits (uvicorn re-raises the signal).
         assert process.wait(timeout=30) in {0, -signal.SIGTERM}
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited during start-up"
-        try:
-            if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not start within 30 s")
 
 
 @contextmanager
@@ -102,24 +80,9 @@ def stand_in_provider(*, stall_seconds: float = 2.0) -> Iterator[str]:
         sys.executable, "-m", "mock.payments", "--port", str(port),
         "--stall-seconds", str(stall_seconds),
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, "the stand-in provider exited during start-up"
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the stand-in provider did not start"
-                time.sleep(0.1)
+    with _process(command, None, f"{url}/health", "the stand-in provider"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @contextmanager
@@ -132,24 +95,38 @@ def stand_in_mail(smtp_port: int | None = None) -> Iterator[tuple[int, str]]:
         sys.executable, "-m", "mock.mail",
         "--smtp-port", str(smtp_port), "--http-port", str(http_port),
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     url = f"http://127.0.0.1:{http_port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, "the stand-in mail server exited during start-up"
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the stand-in mail server did not start"
-                time.sleep(0.1)
+    with _process(command, None, f"{url}/health", "the stand-in mail server"):
         yield smtp_port, url
+
+
+@contextmanager
+def _process(
+    command: list[str], environment: dict[str, str] | None, health_url: str, what: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process of ours, once `health_url` answers 200; terminated afterwards if still up."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=PROJECT_ROOT, env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not answers(health_url):
+            assert process.poll() is None, f"{what} exited during start-up"
+            assert time.monotonic() < deadline, f"{what} did not start within 30 s"
+            time.sleep(0.1)
+        yield process
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def wait_for(check: Callable[[], bool], *, seconds: float = 15, what: str = "it") -> None:

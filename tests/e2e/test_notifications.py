@@ -19,6 +19,7 @@ import pytest
 from src.config.settings import PROJECT_ROOT
 from tests.e2e.helpers import API, PASSWORD, new_email
 from tests.e2e.servers import (
+    answers,
     free_port,
     migrate,
     server_environment,
@@ -140,7 +141,7 @@ def test_an_email_survives_a_crash_between_commit_and_delivery(
     )  # fmt: skip
     try:
         base_url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _up(base_url), what="the first server")
+        wait_for(lambda: answers(f"{base_url}/health"), what="the first server")
         body = {"email": email, "password": PASSWORD, "fullName": "Crash Test"}
         assert httpx.post(f"{base_url}{API}/auth/register", json=body).status_code == 201
         wait_for(lambda: "failed on attempt" in _log(tmp_path), what="a failed delivery")
@@ -153,13 +154,6 @@ def test_an_email_survives_a_crash_between_commit_and_delivery(
         wait_for(lambda: "delivered" in _outbox_states(environment), seconds=5, what="receipt")
         (welcome,) = messages(mail_url, to=email)
         assert welcome["subject"] == "Welcome to the marketplace"
-
-
-def _up(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _log(tmp_path: Path) -> str:

@@ -14,7 +14,14 @@ import pytest
 
 from src.config.settings import PROJECT_ROOT
 from tests.e2e.helpers import API
-from tests.e2e.servers import free_port, migrate, server_environment, serving, wait_for
+from tests.e2e.servers import (
+    answers,
+    free_port,
+    migrate,
+    server_environment,
+    serving,
+    wait_for,
+)
 from tests.e2e.test_concurrent_orders import ADDRESS, account, product
 
 pytestmark = [pytest.mark.database, pytest.mark.server]
@@ -38,19 +45,12 @@ def gunicorn(
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _ready(base_url), seconds=30, what="gunicorn")
+        wait_for(lambda: answers(f"{base_url}/health/ready"), seconds=30, what="gunicorn")
         yield base_url, process, environment
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _sample(metrics: str, name: str, **labels: str) -> float:
