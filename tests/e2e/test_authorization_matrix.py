@@ -1,0 +1,171 @@
+"""Who may do what, for every route and every role, from one table (OWASP API Top 10, 2023:
+broken object-level, function-level and property-level authorization).
+
+Each case runs in a fresh little world: a seller with product P, another seller with product
+Q, a buyer with an order holding P in each state the routes need (awaiting payment, paid,
+paid and shipped by the seller), another buyer, an admin. The table gives the status each
+role gets; 404 where the caller may not even see the object, 403 where it may see it but not
+act, as the contract says. No response may ever carry a password or a hash.
+"""
+
+import re
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from httpx import AsyncClient
+
+from src.application.users import ensure_admin_account
+from tests.e2e.helpers import API, PASSWORD, bearer, login, signed_in
+from tests.e2e.test_orders_api import ADDRESS
+
+pytestmark = pytest.mark.database
+ROLES = ("anonymous", "buyer", "other_buyer", "seller", "other_seller", "admin")
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {"anonymous": 401} | dict.fromkeys(ROLES[1:], 200)
+ADMIN_ONLY = {"anonymous": 401} | dict.fromkeys(ROLES[1:-1], 403) | {"admin": 200}
+# Seeing an order: its buyer, a seller with items in it, admins; others must not learn it exists.
+ORDER_VIEWERS = {"anonymous": 401, "buyer": 200, "other_buyer": 404, "seller": 200,
+                 "other_seller": 404, "admin": 200}  # fmt: skip
+PRODUCT_OWNER = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
+                 "other_seller": 403, "admin": 200}  # fmt: skip
+
+# (method, path, body, {role: status}); {P}, {O_pending}, ... are filled from the world.
+MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+    ("GET", "/products", None, PUBLIC),
+    ("GET", "/products/{P}", None, PUBLIC),
+    ("GET", "/categories", None, PUBLIC),
+    ("POST", "/products", {"title": "T", "price": 1, "stock": 1, "category": "c"},
+     {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 201,
+      "other_seller": 201, "admin": 201}),
+    ("PATCH", "/products/{P}", {"price": 5}, PRODUCT_OWNER),
+    ("DELETE", "/products/{P}", None, PRODUCT_OWNER | {"seller": 204, "admin": 204}),
+    ("GET", "/users/me", None, SIGNED_IN),
+    ("PATCH", "/users/me", {"fullName": "New Name"}, SIGNED_IN),
+    ("GET", "/users", None, ADMIN_ONLY),
+    ("GET", "/users/{buyer_id}", None,
+     {"anonymous": 401, "buyer": 200, "other_buyer": 404, "seller": 404,
+      "other_seller": 404, "admin": 200}),
+    ("POST", "/orders", {"items": [{"productId": "{P}", "quantity": 1}],
+                         "shippingAddress": ADDRESS},
+     {"anonymous": 401, "buyer": 201, "other_buyer": 201, "seller": 403,
+      "other_seller": 403, "admin": 403}),
+    ("GET", "/orders", None, SIGNED_IN),
+    ("GET", "/orders/{O_pending}", None, ORDER_VIEWERS),
+    ("POST", "/orders/{O_pending}/pay", {"paymentToken": "tok_visa"},
+     ORDER_VIEWERS | {"seller": 403, "admin": 403}),
+    ("POST", "/orders/{O_pending}/cancel", None, ORDER_VIEWERS | {"seller": 403}),
+    ("POST", "/orders/{O_paid}/shipments", {"carrier": "DHL", "trackingNumber": "1"},
+     ORDER_VIEWERS | {"buyer": 403, "seller": 201, "admin": 403}),
+    ("GET", "/orders/{O_shipped}/shipments", None, ORDER_VIEWERS),
+    ("GET", "/shipments/{S}", None, ORDER_VIEWERS),
+    ("PATCH", "/shipments/{S}", {"status": "delivered"}, ORDER_VIEWERS | {"buyer": 403}),
+    ("GET", "/analytics/products/{P}/orders", None, PRODUCT_OWNER),
+    ("GET", "/analytics/products/{P}/shipping", None, PRODUCT_OWNER),
+    ("GET", "/analytics/sellers/me/sales", None,
+     {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
+      "other_seller": 200, "admin": 403}),
+    ("GET", "/admin/events", None, ADMIN_ONLY),
+    ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
+]  # fmt: skip
+
+
+async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Tokens by role, and the ids the paths name."""
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
+    ids: dict[str, str] = {"random": str(uuid4())}
+    for role in ("buyer", "other_buyer", "seller", "other_seller"):
+        user, token = await signed_in(client, role=role.removeprefix("other_"))
+        headers[role] = bearer(token)
+        ids[f"{role}_id"] = user["id"]
+    email = f"admin-{uuid4().hex[:8]}@example.com"
+    await ensure_admin_account(email=email, password=PASSWORD, full_name="Admin")
+    headers["admin"] = bearer((await login(client, email))["accessToken"])
+
+    async def call(method: str, path: str, role: str, body: object = None) -> Any:
+        response = await client.request(method, f"{API}{path}", headers=headers[role], json=body)
+        assert response.is_success, response.text
+        return response.json()
+
+    product = {"title": "Lamp", "price": 100, "stock": 50, "category": "c"}
+    ids["P"] = (await call("POST", "/products", "seller", product))["id"]
+    ids["Q"] = (await call("POST", "/products", "other_seller", product))["id"]
+    order = {"items": [{"productId": ids["P"], "quantity": 1}], "shippingAddress": ADDRESS}
+    for state in ("pending", "paid", "shipped"):
+        ids[f"O_{state}"] = (await call("POST", "/orders", "buyer", order))["id"]
+    for state in ("paid", "shipped"):
+        await call("POST", f"/orders/{ids[f'O_{state}']}/pay", "buyer", {"paymentToken": "tok"})
+    shipment = {"carrier": "DHL", "trackingNumber": "1"}
+    ids["S"] = (await call("POST", f"/orders/{ids['O_shipped']}/shipments", "seller", shipment))[
+        "id"
+    ]
+    return headers, ids
+
+
+def fill(template: Any, ids: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format(**ids)
+    if isinstance(template, dict):
+        return {key: fill(value, ids) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill(value, ids) for value in template]
+    return template
+
+
+def leaks(body: Any) -> list[str]:
+    """Keys that must never leave the server, wherever they appear in a body."""
+    if isinstance(body, dict):
+        found = [key for key in body if "password" in key.lower() or "hash" in key.lower()]
+        return found + [leak for value in body.values() for leak in leaks(value)]
+    if isinstance(body, list):
+        return [leak for value in body for leak in leaks(value)]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    MATRIX,
+    ids=[f"{method} {path}" for method, path, _, _ in MATRIX],
+)
+async def test_every_role_gets_what_the_contract_says(
+    client: AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    expected: dict[str, int],
+) -> None:
+    assert set(expected) == set(ROLES)
+    outcomes = {}
+    for role in ROLES:  # a fresh world per role: an allowed call may change it
+        headers, ids = await world(client)
+        response = await client.request(
+            method, f"{API}{fill(path, ids)}", headers=headers[role], json=fill(body, ids)
+        )
+        outcomes[role] = response.status_code
+        if response.content and response.headers["content-type"].endswith("json"):
+            assert leaks(response.json()) == [], f"{role}: {method} {path} leaks"
+    assert outcomes == expected
+
+
+# Open to anyone by design: they are how one gets a token, or say nothing about anybody.
+UNAUTHENTICATED = {
+    ("POST", "/auth/register"), ("POST", "/auth/login"), ("POST", "/auth/token"),
+    ("POST", "/auth/refresh"), ("POST", "/auth/logout"),
+}  # fmt: skip
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+async def test_the_matrix_names_every_route_of_the_schema(client: AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    routes = {
+        (method.upper(), _generic(path.removeprefix(API)))
+        for path, operations in schema["paths"].items()
+        if path.startswith(API)
+        for method in operations
+    }
+    covered = {(method, _generic(path)) for method, path, _, _ in MATRIX} | UNAUTHENTICATED
+    assert routes - covered == set(), "routes missing from the authorization matrix"
