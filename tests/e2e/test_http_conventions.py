@@ -92,11 +92,13 @@ async def test_a_wrong_method_is_405_with_allow(client: AsyncClient) -> None:
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "PATCH"}
 
 
-async def test_malformed_json_is_a_validation_error(client: AsyncClient) -> None:
+@pytest.mark.parametrize("body", [b'{"email": ', b"\xff\xfe{", b"n\xc3\x28|"])
+async def test_malformed_json_is_a_validation_error(client: AsyncClient, body: bytes) -> None:
     response = await client.post(
-        f"{API}/auth/register", content=b'{"email": ', headers={"content-type": "application/json"}
+        f"{API}/auth/register", content=body, headers={"content-type": "application/json"}
     )
-    problem_of(response, 422, "validationError")
+    problem = problem_of(response, 422, "validationError")
+    assert problem["errors"][0]["loc"][0] == "body"
 
 
 async def test_a_path_id_that_is_not_a_uuid_is_a_validation_error(client: AsyncClient) -> None:

@@ -29,6 +29,8 @@ from src.infrastructure.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+# What FastAPI says of a request body it cannot decode at all.
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 STATUS_BY_ERROR: dict[type[AppError], int] = {
     Unauthorized: 401,
@@ -126,6 +128,11 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     headers = dict(error.headers or {})
     if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
         headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    if error.status_code == HTTPStatus.BAD_REQUEST and detail == _UNPARSABLE_BODY:
+        # A body that is not even text (not UTF-8) is malformed JSON like any other: 422.
+        errors = [{"loc": ["body"], "message": "the body is not valid UTF-8 JSON"}]
+        return problem(422, "The request body is not valid JSON", code="validationError",
+                       errors=errors)  # fmt: skip
     return problem(error.status_code, detail, headers=headers)
 
 

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
     ApiModel,
+    Omitted,
     PageCursor,
     PageLimit,
     PatchModel,
@@ -92,12 +93,12 @@ class CreateProductRequest(RequestModel):
 class UpdateProductRequest(PatchModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": 3999, "stock": 0}]})
 
-    title: Title | None = None
-    description: Description | None = None
-    price: Price | None = None
-    currency: Currency | None = None
-    stock: Stock | None = None
-    category: Category | None = None
+    title: Title | Omitted = None
+    description: Description | Omitted = None
+    price: Price | Omitted = None
+    currency: Currency | Omitted = None
+    stock: Stock | Omitted = None
+    category: Category | Omitted = None
 
     def changes(self) -> ProductChanges:
         return ProductChanges(

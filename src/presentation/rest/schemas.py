@@ -5,6 +5,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from src.domain.pagination import Page
 
@@ -26,6 +27,11 @@ class RequestModel(ApiModel):
     """A request body: unknown fields (server-owned ones included) are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# A partial update's field: it may be left out, which Python sees as None, but `null` is not
+# a value it accepts, so the documented schema does not offer it.
+Omitted = SkipJsonSchema[None]
 
 
 class PatchModel(RequestModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from src.presentation.rest.schemas import ApiModel, PatchModel, RequestModel
+from src.presentation.rest.schemas import ApiModel, Omitted, PatchModel, RequestModel
 
 Password = Annotated[
     str,
@@ -77,8 +77,8 @@ class UpdateMeRequest(PatchModel):
         }
     )
 
-    full_name: FullName | None = None
-    password: Password | None = None
+    full_name: FullName | Omitted = None
+    password: Password | Omitted = None
 
 
 class UserResponse(ApiModel):
