@@ -206,15 +206,6 @@ async def test_the_shipping_address_is_required_and_checked(
     problem_of(response, 422, "validationError")
 
 
-async def test_a_whole_number_written_with_a_decimal_point_is_a_whole_number(shop: Shop) -> None:
-    lamp = await shop.product()
-    body = {"items": [{"productId": lamp["id"], "quantity": 2.0}], "shippingAddress": ADDRESS}
-    response = await shop.client.post(f"{API}/orders", headers=bearer(shop.buyer_token), json=body)
-    assert response.status_code == 201, response.text
-    assert response.json()["items"][0]["quantity"] == 2
-    assert await shop.stock(lamp) == 3
-
-
 async def test_snake_case_bodies_are_accepted(shop: Shop) -> None:
     lamp = await shop.product()
     body = {

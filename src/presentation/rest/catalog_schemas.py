@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
 
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
@@ -14,7 +14,6 @@ from src.presentation.rest.schemas import (
     PageLimit,
     PatchModel,
     RequestModel,
-    WholeNumber,
 )
 
 MAX_PRICE = 10**12  # minor units: ten billion in a two-decimal currency
@@ -29,12 +28,12 @@ Description = Annotated[
     str, Field(max_length=5000, examples=["A heavy brass lamp with a linen shade."])
 ]
 Price = Annotated[
-    WholeNumber, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])
+    StrictInt, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])
 ]
 Currency = Annotated[
     str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["USD"])
 ]
-Stock = Annotated[WholeNumber, Field(ge=0, le=MAX_STOCK, examples=[12])]
+Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK, examples=[12])]
 Category = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),

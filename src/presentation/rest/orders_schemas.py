@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
 
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
-from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, RequestModel, WholeNumber
+from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, RequestModel
 
 ADDRESS: dict[str, JsonValue] = {
     "fullName": "Ada Lovelace",
@@ -59,7 +59,7 @@ class ShippingAddressModel(ApiModel):
 
 class OrderLineRequest(RequestModel):
     product_id: UUID
-    quantity: Annotated[WholeNumber, Field(ge=1, le=1000, examples=[2])]
+    quantity: Annotated[StrictInt, Field(ge=1, le=1000, examples=[2])]
 
 
 class PlaceOrderRequest(RequestModel):

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
 
@@ -27,18 +27,6 @@ class RequestModel(ApiModel):
     """A request body: unknown fields (server-owned ones included) are refused."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-def _whole(value: Any) -> Any:
-    """A JSON number that is whole (`3` or `3.0`: JSON does not tell them apart) as an int;
-    anything else is left for strict validation to refuse (`3.5`, `"3"`, `true`)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-# Counts and amounts: whole numbers, never strings or booleans.
-WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 # A partial update's field: it may be left out, which Python sees as None, but `null` is not
