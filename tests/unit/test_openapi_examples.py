@@ -49,3 +49,18 @@ def test_the_main_request_and_response_models_carry_examples() -> None:
 def test_every_example_validates_against_its_model(model: type[BaseModel]) -> None:
     for example in _examples(model):
         model.model_validate(example)
+
+
+def _keys(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys(value)}
+    if isinstance(node, list):
+        return {key for value in node for key in _keys(value)}
+    return set()
+
+
+def test_the_schema_states_bounds_in_json_schema_words() -> None:
+    """`minimum`/`maximum`, never pydantic's own `ge`/`le`, which clients and fuzzers ignore."""
+    from src.main import app  # noqa: PLC0415 - the assembled app, schema and all
+
+    assert _keys(app.openapi()) & {"ge", "le", "gt", "lt"} == set()
