@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StrictInt
 
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
@@ -14,6 +14,7 @@ from src.presentation.rest.schemas import (
     PageLimit,
     PatchModel,
     RequestModel,
+    text,
 )
 
 MAX_PRICE = 10**12  # minor units: ten billion in a two-decimal currency
@@ -21,7 +22,7 @@ MAX_STOCK = 10**9
 
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    text(200),
     Field(examples=["Brass desk lamp"]),
 ]
 Description = Annotated[
@@ -36,7 +37,7 @@ Currency = Annotated[
 Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK, examples=[12])]
 Category = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    text(100),
     Field(examples=["lighting"]),
 ]
 

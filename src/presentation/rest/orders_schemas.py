@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
 
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
-from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, RequestModel
+from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, RequestModel, text
 
 ADDRESS: dict[str, JsonValue] = {
     "fullName": "Ada Lovelace",
@@ -20,7 +20,7 @@ LAMP_ID = "492af436-1319-5c6f-bebf-63edb2364066"
 
 
 def _line(min_length: int, max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    return text(max_length, required=min_length > 0)
 
 
 class ShippingAddressModel(ApiModel):

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
 
@@ -27,6 +27,17 @@ class RequestModel(ApiModel):
     """A request body: unknown fields (server-owned ones included) are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def text(max_length: int, *, required: bool = True) -> StringConstraints:
+    """Free text, trimmed of surrounding whitespace; when required, it must hold something
+    besides whitespace, which the schema says with a pattern so clients can know it too."""
+    return StringConstraints(
+        strip_whitespace=True,
+        min_length=1 if required else 0,
+        max_length=max_length,
+        pattern=r"\S" if required else None,
+    )
 
 
 # A partial update's field: it may be left out, which Python sees as None, but `null` is not

@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
 from src.domain.shipping import Shipment, ShipmentStatus
-from src.presentation.rest.schemas import ApiModel, RequestModel
+from src.presentation.rest.schemas import ApiModel, RequestModel, text
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Label = Annotated[str, text(100)]
 
 
 class ShipRequest(RequestModel):

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from src.presentation.rest.schemas import ApiModel, Omitted, PatchModel, RequestModel
+from src.presentation.rest.schemas import ApiModel, Omitted, PatchModel, RequestModel, text
 
 Password = Annotated[
     str,
@@ -20,7 +20,7 @@ Password = Annotated[
 ]
 FullName = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    text(200),
     Field(examples=["Ada Lovelace"]),
 ]
 Email = Annotated[EmailStr, Field(max_length=320, examples=["ada@example.com"])]
