@@ -195,7 +195,13 @@ async def test_server_owned_fields_are_refused(shop: Shop, field: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    [{}, ADDRESS | {"city": "  "}, ADDRESS | {"country": None}, ADDRESS | {"extra": 1}],
+    [
+        {},
+        ADDRESS | {"city": "  "},
+        ADDRESS | {"country": None},
+        ADDRESS | {"country": "0"},
+        ADDRESS | {"extra": 1},
+    ],
 )
 async def test_the_shipping_address_is_required_and_checked(
     shop: Shop, address: dict[str, Any]

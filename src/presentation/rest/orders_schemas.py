@@ -20,7 +20,7 @@ LAMP_ID = "492af436-1319-5c6f-bebf-63edb2364066"
 
 
 def _line(min_length: int, max_length: int) -> StringConstraints:
-    return text(max_length, required=min_length > 0)
+    return text(max_length, min_length=min_length)
 
 
 class ShippingAddressModel(ApiModel):

@@ -29,14 +29,15 @@ class RequestModel(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def text(max_length: int, *, required: bool = True) -> StringConstraints:
-    """Free text, trimmed of surrounding whitespace; when required, it must hold something
-    besides whitespace, which the schema says with a pattern so clients can know it too."""
+def text(max_length: int, *, min_length: int = 1) -> StringConstraints:
+    """Free text, trimmed of surrounding whitespace; when required (`min_length` > 0), it
+    must hold something besides whitespace, which the schema says with a pattern so that
+    clients can know it too."""
     return StringConstraints(
         strip_whitespace=True,
-        min_length=1 if required else 0,
+        min_length=min_length,
         max_length=max_length,
-        pattern=r"\S" if required else None,
+        pattern=r"\S" if min_length else None,
     )
 
 
