@@ -1,10 +1,12 @@
 """Analytics: how a seller's products sell and ship, and its sales by day."""
 
+import re
 from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from src.application import analytics
 from src.domain.shipping import ShipmentStatus
@@ -18,6 +20,16 @@ from src.presentation.rest.deps import CurrentPrincipal
 from src.presentation.rest.schemas import problems
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+
+def _calendar_day(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic would also read `0` or `1700000000` as a timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 
 @router.get("/products/{product_id}/orders", responses=problems(401, 403, 404, 422))
@@ -44,8 +56,8 @@ async def product_shipping(
 @router.get("/sellers/me/sales", responses=problems(401, 403, 422))
 async def my_sales(
     principal: CurrentPrincipal,
-    first: Annotated[date | None, Query(alias="from", description="UTC day, inclusive")] = None,
-    last: Annotated[date | None, Query(alias="to", description="UTC day, inclusive")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="UTC day, inclusive")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="UTC day, inclusive")] = None,
 ) -> SalesResponse:
     """Your sales by the UTC day orders were paid, oldest first (sellers only): your items in
     paid, shipped and delivered orders. By default today and the 29 days before; days with
