@@ -25,6 +25,7 @@ from src.config.settings import PROJECT_ROOT
 from tests.e2e.servers import migrate, server_environment, serving
 
 CONFIG = PROJECT_ROOT / "tests" / "schemathesis.toml"
+SCHEMATHESIS = str(Path(sys.executable).with_name("st"))  # the `st` of this environment
 PASSWORD = "correct horse battery"
 
 
@@ -55,7 +56,7 @@ def fuzz(
     outcomes = {}
     for role in roles:
         command = [
-            "st", "--config-file", str(CONFIG), "run", f"{base_url}/openapi.json",
+            SCHEMATHESIS, "--config-file", str(CONFIG), "run", f"{base_url}/openapi.json",
             "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "1",
         ]  # fmt: skip
         if role != "anonymous":
