@@ -22,7 +22,7 @@ from src.domain.catalog import Product, ProductStatus
 from src.domain.users import Role
 from src.infrastructure.runtime import start_runtime, stop_runtime
 
-PASSWORD = "demo-password"  # noqa: S105 - documented demo credentials
+PASSWORD = "demo-password"  # nosec B105 # noqa: S105 - documented demo credentials
 ADMIN_EMAIL = "admin@demo.example.com"
 SELLERS = [f"seller{number}@demo.example.com" for number in range(1, 6)]
 BUYERS = [f"buyer{number}@demo.example.com" for number in range(1, 6)]
@@ -38,7 +38,7 @@ FIRST_LISTED = datetime(2026, 1, 1, tzinfo=UTC)
 
 def demo_product(number: int, seller_ids: list[UUID]) -> Product:
     """The `number`th demo product: the same every time."""
-    pick = random.Random(number)  # noqa: S311 - reproducible demo data, not security
+    pick = random.Random(number)  # nosec B311 # noqa: S311 - reproducible demo data
     title = f"{pick.choice(ADJECTIVES).title()} {pick.choice(NOUNS)} {number}"
     listed = FIRST_LISTED + timedelta(seconds=7 * number)
     return Product(

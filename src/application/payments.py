@@ -19,7 +19,7 @@ from src.domain.payments.events import RefundRequested
 from src.domain.payments.rules import charge_key, refund_key
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
-from src.infrastructure.errors import Conflict, PaymentDeclined
+from src.infrastructure.errors import Conflict, PaymentDeclined, ProgrammingError
 from src.infrastructure.payments import Charge
 from src.infrastructure.runtime import runtime
 
@@ -69,11 +69,13 @@ async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
     """Mark the order paid by `charge`; if it was cancelled meanwhile, give the money back."""
     orders, payments = OrderRepository(), PaymentRepository()
     order = await orders.get(order_id, for_update=True)
-    assert order is not None  # noqa: S101 - orders are never deleted
+    if order is None:
+        raise ProgrammingError(f"order {order_id} vanished; orders are never deleted")
     if order.status is OrderStatus.PENDING_PAYMENT:
         now = utcnow()
         paid = await orders.move(order, to=OrderStatus.PAID, now=now)
-        assert paid is not None  # noqa: S101 - the row is locked, or SQLite's writer is us
+        if paid is None:  # the row is locked, or SQLite's one writer is us
+            raise ProgrammingError(f"order {order_id} changed under its lock")
         await payments.record_charge(
             order_id, charge_id=charge.id, amount=charge.amount, currency=charge.currency, now=now
         )

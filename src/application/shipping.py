@@ -11,7 +11,7 @@ from src.domain.shipping import Shipment, ShipmentRepository, ShipmentStatus
 from src.domain.shipping.rules import ensure_can_deliver, ensure_can_ship, status_after_shipping
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
-from src.infrastructure.errors import Conflict, NotFound
+from src.infrastructure.errors import Conflict, NotFound, ProgrammingError
 
 
 @transaction
@@ -50,7 +50,8 @@ async def deliver_shipment(*, principal: Principal, shipment_id: UUID) -> Shipme
         raise NotFound("No such shipment")
     ensure_visible(principal, order)
     shipment = await shipments.get(shipment_id)  # as it is now that the order is locked
-    assert shipment is not None  # noqa: S101 - shipments are never deleted
+    if shipment is None:
+        raise ProgrammingError(f"shipment {shipment_id} vanished; shipments are never deleted")
     ensure_can_deliver(principal, shipment)
     delivered = await shipments.mark_delivered(shipment, utcnow())
     await _follow_shipments(order, await shipments.of_order(order.id))

