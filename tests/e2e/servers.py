@@ -53,6 +53,15 @@ def migrate(environment: dict[str, str]) -> None:
 def serving(environment: dict[str, str], *, workers: int = 0) -> Iterator[str]:
     """A server on a free port; yields its base URL. `workers` > 0 runs gunicorn with that
     many uvicorn workers, else a single uvicorn process."""
+    with serving_process(environment, workers=workers) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def serving_process(
+    environment: dict[str, str], *, workers: int = 0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `serving`, also yielding the server's process (gunicorn's master, or uvicorn)."""
     port = free_port()
     if workers:  # the README's production recipe
         command = [sys.executable, "-m", "gunicorn", "-c", "python:src.gunicorn_conf",
@@ -65,7 +74,7 @@ def serving(environment: dict[str, str], *, workers: int = 0) -> Iterator[str]:
         command = [sys.executable, "-m", "uvicorn", "src.main:app", "--port", str(port)]
     base_url = f"http://127.0.0.1:{port}"
     with _process(command, environment, f"{base_url}/health/ready", "the server") as process:
-        yield base_url
+        yield base_url, process
         process.send_signal(signal.SIGTERM)
         # A graceful stop: the server finishes, then exits (uvicorn re-raises the signal).
         assert process.wait(timeout=30) in {0, -signal.SIGTERM}
@@ -120,6 +129,12 @@ def _process(
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+
+
+def worker_pids(master: subprocess.Popen[bytes]) -> set[int]:
+    """The processes gunicorn's master has forked (Linux' /proc)."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
+    return {int(pid) for pid in children.split()}
 
 
 def answers(url: str) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from src.domain.users import UserRepository
 from src.infrastructure.database import current_session, in_transaction, transaction
 from src.infrastructure.database.tables import UsersTable
-from src.infrastructure.errors import ProgrammingError
+from src.infrastructure.errors import ProgrammingError, ServiceUnavailable
 from src.infrastructure.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -200,3 +200,19 @@ async def test_reads_proceed_while_a_write_transaction_is_open(runtime: Runtime)
     release.set()
     await writer
     assert await count_users("slow@") == 1
+
+
+async def test_a_database_outage_leaves_as_service_unavailable_and_rolls_back(
+    runtime: Runtime,
+) -> None:
+    @transaction
+    async def insert_then_lose_the_database() -> None:
+        await insert_user("outage@example.com")
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        await insert_then_lose_the_database()
+    assert raised.value.code == "databaseUnavailable"
+    assert isinstance(raised.value.__cause__, ConnectionResetError)
+    assert await count_users("outage@") == 0
+    assert not in_transaction()

@@ -3,6 +3,10 @@
 The outermost call opens a fresh `AsyncSession`, binds it to a ContextVar, runs the operation,
 commits on success, rolls back on any exception and re-raises it, and always closes the
 session and resets the ContextVar. A nested call joins the outer transaction.
+
+One error is translated on its way out: a database that cannot be reached (down, restarting,
+out of connections) leaves as `ServiceUnavailable` (`databaseUnavailable`), chained to the
+driver's error, so that callers and clients see an outage, not a bug.
 """
 
 import asyncio
@@ -16,6 +20,7 @@ from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from src.infrastructure.database.engine import Database
+from src.infrastructure.database.outages import database_unavailable, is_outage
 from src.infrastructure.errors import ProgrammingError
 
 
@@ -136,8 +141,10 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
             result = await call()
             if not readonly:
                 await session.commit()
-        except BaseException:
+        except BaseException as error:
             await _rollback(session)
+            if is_outage(error):
+                raise database_unavailable() from error
             raise
         finally:
             _active.reset(token)

@@ -98,9 +98,16 @@ class RateLimited(AppError):
 
 
 class ServiceUnavailable(AppError):
-    """A dependency (database, payment provider) is not answering."""
+    """A dependency (database, payment provider) is not answering; `retry_after` seconds is
+    a sensible wait before trying again, when one is known."""
 
     code = "serviceUnavailable"
+
+    def __init__(
+        self, detail: str, *, code: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
 
 
 class ProgrammingError(RuntimeError):

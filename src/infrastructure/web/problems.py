@@ -105,7 +105,7 @@ def problem_for(error: AppError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceUnavailable) and error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     errors = None
     if isinstance(error, Unprocessable) and (error.errors or isinstance(error, ValidationFailed)):
