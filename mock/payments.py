@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import uvicorn
@@ -57,7 +57,8 @@ class Refused(Exception):
 
 @dataclass
 class Charge:
-    """One successful charge, and whether (and how often) it was refunded."""
+    """One successful charge, whether (and how often) it was refunded, and every key a
+    refund of it was asked under (a client that refunds once asks under one key)."""
 
     id: str
     order_id: str
@@ -66,6 +67,7 @@ class Charge:
     idempotency_key: str
     status: Literal["succeeded", "refunded"] = "succeeded"
     refunds: int = 0
+    refund_keys: list[str] = field(default_factory=list)
 
     def to_json(self) -> Json:
         """The charge as the API shows it."""
@@ -77,6 +79,7 @@ class Charge:
             "status": self.status,
             "idempotencyKey": self.idempotency_key,
             "refunds": self.refunds,
+            "refundKeys": list(self.refund_keys),
         }
 
 
@@ -166,6 +169,8 @@ class Provider:
         charge = self.charges.get(self.refunded_by_key.get(key, charge_id))
         if charge is None:
             return NOT_FOUND
+        if key not in charge.refund_keys:
+            charge.refund_keys.append(key)
         if charge.status == "succeeded":
             charge.status = "refunded"
             charge.refunds += 1
@@ -209,11 +214,16 @@ async def refund_charge(charge_id: str, key: IdempotencyKey, provider: ProviderD
 
 @router.get("/charges")
 async def list_charges(
-    provider: ProviderDep, order_id: Annotated[str | None, Query(alias="orderId")] = None
+    provider: ProviderDep,
+    order_id: Annotated[str | None, Query(alias="orderId")] = None,
+    idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
 ) -> list[Json]:
-    """Every charge made, oldest first, optionally for one order."""
-    charges = provider.charges.values()
-    return [c.to_json() for c in charges if order_id is None or c.order_id == order_id]
+    """Every charge made, oldest first, optionally for one order or one charge key."""
+    return [
+        charge.to_json()
+        for charge in provider.charges.values()
+        if order_id in {None, charge.order_id} and idempotency_key in {None, charge.idempotency_key}
+    ]
 
 
 @router.post("/_faults")

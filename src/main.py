@@ -12,15 +12,19 @@ from fastapi import FastAPI
 from src.application.events import subscriber
 from src.application.idempotency import purge_expired_keys
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
-from src.application.payments import refund_payment
+from src.application.payments import refund_payment, settle_payment
 from src.config import Settings, get_settings
-from src.domain.payments.events import RefundRequested
+from src.domain.payments.events import PaymentUnsettled, RefundRequested
 from src.infrastructure.events import Relay, Subscriber
 from src.infrastructure.scheduling import Loop, PeriodicJob
 from src.infrastructure.web import create_app
 from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
 
-SUBSCRIBERS = [subscriber("provider-refund", RefundRequested, refund_payment), *NOTIFICATIONS]
+SUBSCRIBERS = [
+    subscriber("provider-refund", RefundRequested, refund_payment),
+    subscriber("provider-settle", PaymentUnsettled, settle_payment),
+    *NOTIFICATIONS,
+]
 
 
 def subscribers_by_topic() -> dict[str, list[Subscriber]]:

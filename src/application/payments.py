@@ -5,6 +5,11 @@ hold a database lock (on SQLite, the one write lock). What makes that safe is th
 idempotency key (`charge_key`): every try of one payment attempt sends the same key, so
 however a pay is retried, raced or interrupted, the provider charges at most once, and the
 order moves to `paid` with a conditional update that only one request can win.
+
+When the provider was reached but its answer was lost, the pay answers 503 and records a
+`payment.unsettled` event in the outbox; the relay then asks the provider what that key did
+and, if it charged the card, marks the order paid (or refunds the charge, if the order was
+cancelled meanwhile). So no order stays charged but unpaid, whether or not the buyer retries.
 """
 
 from uuid import UUID
@@ -15,12 +20,12 @@ from src.domain.orders import Order, OrderAction, OrderRepository, OrderStatus
 from src.domain.orders.events import OrderPaid
 from src.domain.orders.rules import ensure_may, ensure_visible, next_status
 from src.domain.payments import PaymentRepository
-from src.domain.payments.events import RefundRequested
+from src.domain.payments.events import PaymentUnsettled, RefundRequested
 from src.domain.payments.rules import charge_key, refund_key
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict, PaymentDeclined, ProgrammingError
-from src.infrastructure.payments import Charge
+from src.infrastructure.payments import Charge, OutcomeUnknown
 from src.infrastructure.runtime import runtime
 
 
@@ -28,21 +33,25 @@ async def pay_order(*, principal: Principal, order_id: UUID, payment_token: str)
     """Charge the order's total and mark it paid (its buyer, while it awaits payment).
 
     Declined → `PaymentDeclined`, and the order stays payable (with another card, under a
-    new provider key). Provider down or circuit open → `ServiceUnavailable`, nothing
-    recorded: the next try uses the same key, so a charge the provider did make is found,
-    not repeated.
+    new provider key). Provider down or circuit open → `ServiceUnavailable`: the next try
+    uses the same key, so a charge the provider did make is found, not repeated; and if the
+    provider may have charged, the relay finds out and settles the order without a retry.
     """
     order, declines = await _payable_order(principal=principal, order_id=order_id)
+    key = charge_key(order.id, declines)
     try:
         charge = await runtime().payments.charge(
             order_ref=str(order.id),
             amount=order.total,
             currency=order.currency,
             token=payment_token,
-            idempotency_key=charge_key(order.id, declines),
+            idempotency_key=key,
         )
     except PaymentDeclined:
         await _record_decline(order.id, declines)
+        raise
+    except OutcomeUnknown:
+        await _remember_unsettled(order.id, key)
         raise
     outcome = await _record_charge(order.id, charge)
     if isinstance(outcome, Conflict):
@@ -62,6 +71,20 @@ async def _payable_order(*, principal: Principal, order_id: UUID) -> tuple[Order
 @transaction
 async def _record_decline(order_id: UUID, seen_declines: int) -> None:
     await PaymentRepository().record_decline(order_id, seen_declines=seen_declines)
+
+
+@transaction
+async def _remember_unsettled(order_id: UUID, key: str) -> None:
+    await raise_event(PaymentUnsettled(order_id=order_id, idempotency_key=key))
+
+
+async def settle_payment(_event_id: UUID, event: PaymentUnsettled) -> None:
+    """Subscriber to `payment.unsettled`: ask the provider what the lost call did; if it
+    charged the card, record the charge as a successful pay would have (redelivery is
+    harmless: a charge already recorded is recognised)."""
+    charge = await runtime().payments.find_charge(idempotency_key=event.idempotency_key)
+    if charge is not None and not charge.refunded:
+        await _record_charge(event.order_id, charge)
 
 
 @transaction

@@ -64,8 +64,12 @@ async def test_a_charge_is_made_and_listed(payments: httpx.AsyncClient) -> None:
         "status": "succeeded",
         "idempotencyKey": "k1",
         "refunds": 0,
+        "refundKeys": [],
     }
     assert await listed(payments) == [made]
+    by_key = await payments.get("/charges", params={"idempotencyKey": "k1"})
+    assert by_key.json() == [made]
+    assert (await payments.get("/charges", params={"idempotencyKey": "k2"})).json() == []
 
 
 async def test_charges_are_listed_oldest_first_and_filtered_by_order(
@@ -119,9 +123,15 @@ async def test_a_charge_is_refunded_exactly_once(payments: httpx.AsyncClient) ->
     assert first.status_code == 200
     assert first.json()["status"] == "refunded"
     assert (await refund(payments, charge_id, "r1")).json() == first.json()
-    assert (await refund(payments, charge_id, "r2")).json() == first.json()
+    second_key = await refund(payments, charge_id, "r2")
+    assert (second_key.json()["status"], second_key.json()["refunds"]) == ("refunded", 1)
     [record] = await listed(payments)
-    assert (record["status"], record["refunds"]) == ("refunded", 1)
+    # Money moved once; the record shows a client asked under two keys.
+    assert (record["status"], record["refunds"], record["refundKeys"]) == (
+        "refunded",
+        1,
+        ["r1", "r2"],
+    )
 
 
 async def test_refunding_an_unknown_charge_is_not_found(payments: httpx.AsyncClient) -> None:

@@ -12,3 +12,13 @@ class RefundRequested(DomainEvent):
 
     order_id: UUID
     charge_id: str
+
+
+class PaymentUnsettled(DomainEvent):
+    """A charge was asked for but the provider's answer was lost (a timeout, a 5xx): whether
+    the card was charged must be found out, so that no order is charged and left unpaid."""
+
+    topic = "payment.unsettled"
+
+    order_id: UUID
+    idempotency_key: str

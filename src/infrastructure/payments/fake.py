@@ -38,6 +38,10 @@ class FakePaymentGateway(PaymentGateway):
             raise PaymentDeclined("The card was declined")
         return self.charges[charge_id]
 
+    async def find_charge(self, *, idempotency_key: str) -> Charge | None:
+        charge_id = self.answers.get(idempotency_key)
+        return None if charge_id is None else self.charges[charge_id]
+
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
         if charge_id not in self.charges:
             raise NotFound(f"No charge {charge_id}")

@@ -11,6 +11,8 @@ first answer, so a retry can never charge or refund twice.
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from src.infrastructure.errors import ServiceUnavailable
+
 
 @dataclass(frozen=True, slots=True)
 class Charge:
@@ -20,6 +22,11 @@ class Charge:
     amount: int
     currency: str
     refunded: bool
+
+
+class OutcomeUnknown(ServiceUnavailable):
+    """The provider was reached but gave no answer (a timeout, a dropped connection, a
+    5xx): the call may or may not have taken effect. `find_charge` tells, later."""
 
 
 class PaymentGateway(ABC):
@@ -34,6 +41,11 @@ class PaymentGateway(ABC):
         open: in that case the charge may or may not have happened, and repeating the call
         with the same key settles it without charging twice.
         """
+
+    @abstractmethod
+    async def find_charge(self, *, idempotency_key: str) -> Charge | None:
+        """The charge a `charge` call with this key made, or None if it made none (or was
+        declined); `ServiceUnavailable` as for `charge`."""
 
     @abstractmethod
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:

@@ -24,9 +24,12 @@ from tenacity import (
 )
 
 from src.infrastructure.errors import NotFound, PaymentDeclined, ServiceUnavailable
-from src.infrastructure.payments.gateway import Charge, PaymentGateway
+from src.infrastructure.payments.gateway import Charge, OutcomeUnknown, PaymentGateway
 
 _CIRCUIT = "payment-provider"
+# Looking a charge up has a circuit of its own: lookups that succeed while charges fail must
+# not keep the charges' circuit from opening.
+_LOOKUP_CIRCUIT = "payment-provider-lookups"
 
 
 class _ProviderFailed(Exception):
@@ -64,26 +67,46 @@ class HttpPaymentGateway(PaymentGateway):
         self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
     ) -> Charge:
         body = {"orderId": order_ref, "amount": amount, "currency": currency, "token": token}
-        return await self._call("/charges", body, idempotency_key)
+        return _charge(await self._call("POST", "/charges", body, idempotency_key))
+
+    async def find_charge(self, *, idempotency_key: str) -> Charge | None:
+        query = {"idempotencyKey": idempotency_key}
+        found = await self._call("GET", "/charges", query, "", circuit=_LOOKUP_CIRCUIT)
+        return _charge(found[0]) if found else None
 
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
-        return await self._call(f"/charges/{charge_id}/refund", None, idempotency_key)
+        answer = await self._call("POST", f"/charges/{charge_id}/refund", None, idempotency_key)
+        return _charge(answer)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, path: str, body: dict[str, Any] | None, key: str) -> Charge:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, Any] | None,
+        key: str,
+        *,
+        circuit: str = _CIRCUIT,
+    ) -> Any:
+        """A POST sends `data` as its body under the idempotency `key`; a GET, as its query."""
         try:
-            async with await self._breakers.get_breaker(_CIRCUIT):
-                return await self._post_with_retries(path, body, key)
+            async with await self._breakers.get_breaker(circuit):
+                return await self._with_retries(method, path, data, key)
         except OpenedState:
             raise unavailable(
                 "The payment provider is failing; paying is paused for a moment"
             ) from None
         except (httpx.TransportError, _ProviderFailed) as error:
-            raise unavailable() from error
+            raise OutcomeUnknown(
+                "The payment provider is not answering; try again shortly",
+                code="paymentUnavailable",
+            ) from error
 
-    async def _post_with_retries(self, path: str, body: dict[str, Any] | None, key: str) -> Charge:
+    async def _with_retries(
+        self, method: str, path: str, data: dict[str, Any] | None, key: str
+    ) -> Any:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
@@ -92,14 +115,16 @@ class HttpPaymentGateway(PaymentGateway):
         )
         async for attempt in retrying:
             with attempt:
-                response = await self._client.post(
-                    path, json=body, headers={"Idempotency-Key": key}
-                )
+                if method == "GET":
+                    response = await self._client.get(path, params=data)
+                else:
+                    headers = {"Idempotency-Key": key}
+                    response = await self._client.post(path, json=data, headers=headers)
                 return _answer(response)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
 
-def _answer(response: httpx.Response) -> Charge:
+def _answer(response: httpx.Response) -> Any:
     if response.status_code >= 500:  # noqa: PLR2004
         raise _ProviderFailed(f"the provider answered {response.status_code}")
     if response.status_code == httpx.codes.PAYMENT_REQUIRED:
@@ -107,7 +132,10 @@ def _answer(response: httpx.Response) -> Charge:
     if response.status_code == httpx.codes.NOT_FOUND:
         raise NotFound("The payment provider knows no such charge")
     response.raise_for_status()
-    data = response.json()
+    return response.json()
+
+
+def _charge(data: dict[str, Any]) -> Charge:
     return Charge(
         id=data["id"],
         amount=data["amount"],
