@@ -63,7 +63,8 @@ async def test_large_responses_are_gzipped_for_clients_that_accept_it(
 @pytest.fixture
 async def json_logging(settings: Settings, tmp_path: Path) -> AsyncIterator[AsyncClient]:
     """The app, logging JSON lines to a file in `tmp_path`."""
-    log = LogSettings(json_lines=True, level="INFO", directory=tmp_path, to_file=True)
+    # DEBUG: not even the most talkative level may write a secret.
+    log = LogSettings(json_lines=True, level="DEBUG", directory=tmp_path, to_file=True)
     app = build_app(settings.model_copy(update={"log": log}))
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app, client=("203.0.113.7", 50000))
@@ -80,8 +81,25 @@ async def test_json_log_lines_carry_request_id_route_status_and_duration_and_no_
     registered = await json_logging.post(f"{API}/auth/register", json=body)
     login = await json_logging.post(f"{API}/auth/login", json={"email": email,
                                                                "password": PASSWORD})  # fmt: skip
-    token = login.json()["accessToken"]
+    token, refresh = login.json()["accessToken"], login.json()["refreshToken"]
     await json_logging.get(f"{API}/users/me", headers={"Authorization": f"Bearer {token}"})
+    # The other places a secret passes through: a rotation, a reuse, a logout, a wrong
+    # password, a refused new password, a tampered token.
+    renewed = await json_logging.post(f"{API}/auth/refresh", json={"refreshToken": refresh})
+    assert renewed.status_code == 200
+    reused = await json_logging.post(f"{API}/auth/refresh", json={"refreshToken": refresh})
+    assert reused.status_code == 401
+    renewed_refresh = renewed.json()["refreshToken"]
+    await json_logging.post(f"{API}/auth/logout", json={"refreshToken": renewed_refresh})
+    wrong = "a-wrong-password-123"
+    failed = await json_logging.post(f"{API}/auth/login", json={"email": email, "password": wrong})
+    assert failed.status_code == 401
+    too_short = "short7!"
+    refused = await json_logging.patch(f"{API}/users/me", json={"password": too_short},
+                                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert refused.status_code == 422
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    await json_logging.get(f"{API}/users/me", headers={"Authorization": f"Bearer {tampered}"})
     await logger.complete()
 
     text = (tmp_path / "marketplace.log").read_text()
@@ -91,5 +109,6 @@ async def test_json_log_lines_carry_request_id_route_status_and_duration_and_no_
     assert line["extra"]["request_id"] == registered.headers["x-request-id"]
     assert (line["extra"]["method"], line["extra"]["status"]) == ("POST", 201)
     assert isinstance(line["extra"]["duration_ms"], float)
-    assert PASSWORD not in text
-    assert token not in text
+    for secret in (PASSWORD, token, refresh, renewed_refresh, wrong, too_short, tampered):
+        assert secret not in text
+    assert renewed.json()["accessToken"] not in text

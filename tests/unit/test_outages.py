@@ -1,5 +1,7 @@
 """A database that cannot be reached is an outage (503), any other database error is not."""
 
+import sqlite3
+
 import pytest
 from asyncpg import exceptions as pg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -27,6 +29,7 @@ def _wrapped(driver_error: Exception) -> DBAPIError:
         _wrapped(pg.ConnectionDoesNotExistError("connection was closed")),
         _wrapped(pg.TooManyConnectionsError("too many clients")),
         DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True),
+        OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")),
     ],
 )
 def test_an_unreachable_database_is_an_outage(error: BaseException) -> None:
@@ -37,7 +40,7 @@ def test_an_unreachable_database_is_an_outage(error: BaseException) -> None:
     "error",
     [
         IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
-        OperationalError("SELECT", {}, Exception("no such table: products")),
+        OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: products")),
         _wrapped(pg.UniqueViolationError("duplicate key")),
         ValueError("not a database error"),
     ],

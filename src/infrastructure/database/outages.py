@@ -1,9 +1,12 @@
 """Telling "the database is not answering" apart from every other database error.
 
-A database that is down, restarting or refusing connections is not a bug and not the
+A database that is down, restarting, refusing connections or (SQLite) locked by another
+process for longer than the busy timeout is not a bug and not the
 client's fault: the operation is answered 503 with `Retry-After`, and the engine's pool
 (with `pool_pre_ping` on PostgreSQL) reconnects by itself once the server is back.
 """
+
+import sqlite3
 
 from asyncpg import exceptions as pg
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +38,8 @@ def is_outage(error: BaseException) -> bool:
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True
+        if isinstance(seen, sqlite3.OperationalError) and "database is locked" in str(seen):
+            return True  # another process held SQLite's write lock past the busy timeout
         seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
     return False
 
