@@ -119,6 +119,8 @@ class PaymentsSettings(BaseModel):
     provider_url: str = ""
     timeout_seconds: float = Field(default=3.0, gt=0)  # per call to the provider
     attempts: int = Field(default=3, ge=1)  # per charge or refund, backing off between them
+    # The most one charge or refund may take with all its tries, before answering 503.
+    deadline_seconds: float = Field(default=5.0, gt=0)
     # Consecutive failed calls that open the circuit, and how long it stays open.
     circuit_failures: int = Field(default=5, ge=1)
     circuit_reset_seconds: float = Field(default=30.0, gt=0)

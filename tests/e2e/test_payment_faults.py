@@ -19,12 +19,13 @@ from httpx import ASGITransport, AsyncClient
 from src.config.settings import OutboxSettings, PaymentsSettings, RateLimitSettings
 from tests.conftest import build_app, make_settings
 from tests.e2e.helpers import API, bearer, problem_of
-from tests.e2e.servers import stand_in_provider
+from tests.e2e.servers import free_port, stand_in_provider
 from tests.e2e.test_orders_api import Shop
 
 pytestmark = [pytest.mark.database, pytest.mark.server]
 
 ATTEMPTS, CIRCUIT_FAILURES, CIRCUIT_RESET = 3, 3, 0.5
+DEADLINE = 0.5  # under ATTEMPTS × the 0.3 s timeout: a stalled provider meets the deadline
 VISA = "tok_visa"  # any token the provider does not decline
 
 
@@ -49,6 +50,7 @@ async def shop(database_url: str, provider_url: str) -> AsyncIterator[Shop]:
             provider_url=provider_url,
             timeout_seconds=0.3,
             attempts=ATTEMPTS,
+            deadline_seconds=DEADLINE,
             circuit_failures=CIRCUIT_FAILURES,
             circuit_reset_seconds=CIRCUIT_RESET,
         ),
@@ -116,6 +118,37 @@ async def test_a_provider_down_for_every_try_answers_503_and_charges_nothing(
     assert await charges(provider, order) == []
     assert (await pay(shop, order)).status_code == 200  # the faults are spent
     assert len(await charges(provider, order)) == 1
+
+
+async def test_a_stalled_provider_is_given_up_on_at_the_deadline(
+    shop: Shop, provider: AsyncClient
+) -> None:
+    order = await shop.placed((await shop.product(), 1))
+    await faults(provider, failNext=ATTEMPTS, mode="timeout", when="before")  # 2 s stalls
+
+    started = time.perf_counter()
+    problem_of(await pay(shop, order), 503, "paymentUnavailable")
+    took = time.perf_counter() - started
+
+    assert took < DEADLINE + 0.25, f"a stalled provider held the pay for {took:.2f} s"
+    assert await status_of(shop, order) == "pendingPayment"
+    assert await charges(provider, order) == []
+
+
+async def test_a_provider_refusing_connections_answers_503_at_once(database_url: str) -> None:
+    settings = make_settings(
+        database_url, payments=PaymentsSettings(provider_url=f"http://127.0.0.1:{free_port()}")
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app, client=("203.0.113.10", 50000))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            shop = await Shop(client).open()
+            order = await shop.placed((await shop.product(), 1))
+            started = time.perf_counter()
+            problem_of(await pay(shop, order), 503, "paymentUnavailable")
+            took = time.perf_counter() - started
+    assert took < 1.0, f"a refused connection took {took:.2f} s to answer"
 
 
 async def test_a_failing_provider_opens_the_circuit_then_it_recovers(

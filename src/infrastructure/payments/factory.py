@@ -14,6 +14,7 @@ def create_payment_gateway(settings: PaymentsSettings) -> PaymentGateway:
         settings.provider_url,
         timeout_seconds=settings.timeout_seconds,
         attempts=settings.attempts,
+        deadline_seconds=settings.deadline_seconds,
         circuit_failures=settings.circuit_failures,
         circuit_reset_seconds=settings.circuit_reset_seconds,
     )

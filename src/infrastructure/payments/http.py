@@ -1,6 +1,7 @@
 """The payment provider over HTTP, as a production client talks to one.
 
-- Every call has a timeout and carries the caller's idempotency key.
+- Every call has a timeout and carries the caller's idempotency key, and a call with all
+  its retries has a deadline, so a stalled provider costs a pay a few seconds at most.
 - Calls that fail in a way that may pass (a timeout, a dropped connection, a 5xx) are
   retried with exponential backoff and jitter (tenacity). That is safe because of the key:
   the provider answers a repeat with its first answer, so nothing is charged twice.
@@ -11,6 +12,7 @@
   circuit.
 """
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -50,6 +52,7 @@ class HttpPaymentGateway(PaymentGateway):
         timeout_seconds: float,
         attempts: int,
         circuit_failures: int,
+        deadline_seconds: float,
         circuit_reset_seconds: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -57,6 +60,7 @@ class HttpPaymentGateway(PaymentGateway):
             base_url=base_url, timeout=timeout_seconds, transport=transport
         )
         self._attempts = attempts
+        self._deadline = deadline_seconds
         self._breakers = AsyncCircuitBreakerFactory(
             default_threshold=circuit_failures,
             default_ttl=circuit_reset_seconds,
@@ -92,13 +96,16 @@ class HttpPaymentGateway(PaymentGateway):
     ) -> Any:
         """A POST sends `data` as its body under the idempotency `key`; a GET, as its query."""
         try:
-            async with await self._breakers.get_breaker(circuit):
+            async with (
+                await self._breakers.get_breaker(circuit),
+                asyncio.timeout(self._deadline),
+            ):
                 return await self._with_retries(method, path, data, key)
         except OpenedState:
             raise unavailable(
                 "The payment provider is failing; paying is paused for a moment"
             ) from None
-        except (httpx.TransportError, _ProviderFailed) as error:
+        except (httpx.TransportError, _ProviderFailed, TimeoutError) as error:
             raise OutcomeUnknown(
                 "The payment provider is not answering; try again shortly",
                 code="paymentUnavailable",
