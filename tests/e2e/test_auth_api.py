@@ -325,3 +325,43 @@ async def test_create_admin_is_idempotent_and_promotes_an_existing_account(
     assert (created_again, again.id) == (False, promoted.id)
     token = (await login(client, user["email"], "admin password"))["accessToken"]
     assert (await client.get(f"{API}/users", headers=bearer(token))).status_code == 200
+
+
+def _forge(claims: dict[str, object], key: str = TEST_SECRET, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def _claims_of(user_id: UUID, **changes: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    claims: dict[str, object] = {
+        "sub": str(user_id), "role": "buyer", "typ": "access",
+        "iat": now, "exp": now + timedelta(minutes=5),
+    }  # fmt: skip
+    claims.update(changes)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+async def test_every_forged_expired_or_incomplete_token_is_401(client: AsyncClient) -> None:
+    """The OWASP token attacks, each against a real account: only the genuine token works."""
+    user, token = await signed_in(client)
+    user_id = UUID(user["id"])
+    now = datetime.now(UTC)
+    header, _, signature = token.split(".")
+    admin_payload = _forge(_claims_of(user_id, role="admin")).split(".")[1]
+    attacks = {
+        "another key": _forge(_claims_of(user_id), key="a-guessed-secret-" + "x" * 32),
+        "another algorithm": _forge(_claims_of(user_id), key=TEST_SECRET * 2, algorithm="HS512"),
+        "expired": _forge(_claims_of(user_id, iat=now - timedelta(hours=1), exp=now)),
+        "not yet valid": _forge(_claims_of(user_id, nbf=now + timedelta(minutes=5))),
+        "no subject": _forge(_claims_of(user_id, sub=None)),
+        "no expiry": _forge(_claims_of(user_id, exp=None)),
+        "no issue time": _forge(_claims_of(user_id, iat=None)),
+        "a refresh token's type": _forge(_claims_of(user_id, typ="refresh")),
+        "a tampered payload": f"{header}.{admin_payload}.{signature}",
+        "no signature": f"{header}.{token.split('.')[1]}.",
+    }
+    assert (await client.get(f"{API}/users/me", headers=bearer(token))).status_code == 200
+    for attack, forged in attacks.items():
+        response = await client.get(f"{API}/users/me", headers=bearer(forged))
+        assert response.status_code == 401, attack
+        problem_of(response, 401, "unauthorized")
