@@ -1,7 +1,9 @@
 """The idempotency mechanism on a real database: claims, leases, lost claims and purging."""
 
+import asyncio
 import json
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -9,23 +11,37 @@ from sqlalchemy import func, select, update
 
 from src.application.auth import create_user
 from src.application.idempotency import IdempotentRequest, answer_once, purge_expired_keys
+from src.config.settings import IdempotencySettings
 from src.domain.clock import utcnow
 from src.domain.idempotency import Answer
 from src.domain.users import Role
 from src.infrastructure.database import current_session, transaction
 from src.infrastructure.database.tables import IdempotencyKeysTable, UsersTable
 from src.infrastructure.errors import Conflict
-from src.infrastructure.runtime import Runtime
+from src.infrastructure.runtime import Runtime, start_runtime, stop_runtime
+from tests.conftest import build_app, make_settings
 
 pytestmark = pytest.mark.database
 
 
-@pytest.fixture
-async def user(runtime: Runtime) -> UUID:
+async def new_user() -> UUID:
     made = await create_user(
         email=f"u-{uuid4().hex[:8]}@example.com", full_name="U", role=Role.BUYER, password_hash="x"
     )
     return made.id
+
+
+@pytest.fixture
+async def user(runtime: Runtime) -> UUID:
+    return await new_user()
+
+
+@pytest.fixture
+async def runtime_keeping_keys_48_hours(database_url: str) -> AsyncIterator[Runtime]:
+    settings = make_settings(database_url, idempotency=IdempotencySettings(ttl_hours=48))
+    services = start_runtime(settings)
+    yield services
+    await stop_runtime()
 
 
 def render(value: str) -> Answer:
@@ -71,6 +87,12 @@ async def age_keys(by: timedelta, *, leases_only: bool = False) -> None:
 async def key_count() -> int:
     return int((await current_session().execute(select(func.count()).select_from(
         IdempotencyKeysTable))).scalar_one())  # fmt: skip
+
+
+@transaction(readonly=True)
+async def key_names() -> list[str]:
+    rows = await current_session().execute(select(IdempotencyKeysTable.key))
+    return sorted(rows.scalars())
 
 
 async def test_a_crashed_request_frees_its_key_once_its_lease_runs_out(user: UUID) -> None:
@@ -164,3 +186,42 @@ async def test_keys_last_as_configured(user: UUID, runtime: Runtime) -> None:
     lifetime = await expiry()
     hours = runtime.settings.idempotency.ttl_hours
     assert timedelta(hours=hours) <= lifetime < timedelta(hours=hours, seconds=5)
+
+
+async def test_a_key_lasts_the_configured_period_not_the_default(
+    runtime_keeping_keys_48_hours: Runtime,
+) -> None:
+    user = await new_user()
+    request = IdempotentRequest(user_id=user, key="ttl", fingerprint="f")
+    before = utcnow()
+    await answer_once(request, lambda: rename(user, "x"), render=render, render_refusal=refuse)
+    after = utcnow()
+
+    @transaction(readonly=True)
+    async def expiry() -> datetime:
+        row = (await current_session().execute(select(IdempotencyKeysTable))).scalar_one()
+        return row.expires_at
+
+    assert before + timedelta(hours=48) <= await expiry() <= after + timedelta(hours=48)
+
+
+async def test_the_running_app_purges_expired_keys_on_its_configured_schedule(
+    database_url: str,
+) -> None:
+    # Every second instead of the default hour: only the app's own job can purge in time.
+    idempotency = IdempotencySettings(purge_interval_seconds=1)
+    app = build_app(make_settings(database_url, idempotency=idempotency))
+    async with app.router.lifespan_context(app):
+        user = await new_user()
+        old = IdempotentRequest(user_id=user, key="old", fingerprint="f")
+        await answer_once(old, lambda: rename(user, "x"), render=render, render_refusal=refuse)
+        await age_keys(timedelta(hours=25))
+        fresh = IdempotentRequest(user_id=user, key="fresh", fingerprint="f")
+        await answer_once(fresh, lambda: rename(user, "y"), render=render, render_refusal=refuse)
+
+        # The first run comes within one interval of startup, then one every interval.
+        for _ in range(80):
+            if await key_names() == ["fresh"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await key_names() == ["fresh"]

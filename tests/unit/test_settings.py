@@ -42,6 +42,24 @@ def test_production_starts_with_a_real_secret(monkeypatch: pytest.MonkeyPatch) -
     assert settings.auth.secret_key.get_secret_value() != DEVELOPMENT_SECRET
 
 
+@pytest.mark.parametrize("hours", [24, 48])
+def test_idempotency_keys_are_kept_for_the_configured_hours(
+    monkeypatch: pytest.MonkeyPatch, hours: int
+) -> None:
+    monkeypatch.setenv("IDEMPOTENCY__TTL_HOURS", str(hours))
+    assert Settings(_env_file=None).idempotency.ttl_hours == hours
+
+
+@pytest.mark.parametrize("hours", ["23", "1", "0"])
+def test_idempotency_keys_kept_under_a_day_are_refused(
+    monkeypatch: pytest.MonkeyPatch, hours: str
+) -> None:
+    # Clients are promised at least a day to retry a request (issue 4).
+    monkeypatch.setenv("IDEMPOTENCY__TTL_HOURS", hours)
+    with pytest.raises(ValidationError, match=r"idempotency\.ttl_hours"):
+        Settings(_env_file=None)
+
+
 def test_the_secret_never_shows_in_the_settings_repr() -> None:
     assert DEVELOPMENT_SECRET not in repr(Settings(_env_file=None))
 
