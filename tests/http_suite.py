@@ -1,21 +1,29 @@
-"""Runs every `http/*.http` file with httpyac against a freshly started server.
+"""Runs every `http/*.http` file with httpyac, each against a server of its own.
 
     python -m tests.http_suite                                  # SQLite, one uvicorn worker
     python -m tests.http_suite --workers 2 \\
         --database-url postgresql+asyncpg://postgres@127.0.0.1/test
     python -m tests.http_suite --base-url http://127.0.0.1:8000  # a server you started
 
-Each file runs on its own, in its own httpyac process, against a server on an empty
-database: that is how the files promise to work. httpyac comes from the npm registry
-(`npx --yes httpyac`), so Node.js and npm are needed. Exits non-zero if any file fails.
+Each file runs on its own, in its own httpyac process, against a server started for it alone
+on an empty database (a new SQLite file, or a new PostgreSQL database dropped afterwards):
+that is how the files promise to work, so a file that leans on another's data fails here.
+A file that logs in as `{{adminEmail}}` gets that admin made by `python -m seed.create_admin`
+first, as an operator would (the credentials are `http/http-client.env.json`'s `local` ones,
+or --admin-email/--admin-password, and reach httpyac as variables); against --base-url that
+admin must exist already. httpyac comes from the npm registry (`npx --yes httpyac`), so
+Node.js and npm are needed. Exits non-zero if any file fails.
 """
 
 import argparse
 import asyncio
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -26,22 +34,27 @@ from src.config.settings import PROJECT_ROOT
 from tests.e2e.servers import migrate, server_environment, serving
 
 HTTPYAC = ["npx", "--yes", "httpyac@6"]
+HTTP_FOLDER = PROJECT_ROOT / "http"
+NEEDS_ADMIN = "{{adminEmail}}"
 
 
-def run_files(base_url: str) -> bool:
-    """Send every file's requests; whether all their assertions held."""
-    passed = True
-    for path in sorted((PROJECT_ROOT / "http").glob("*.http")):
-        command = [*HTTPYAC, "send", str(path), "--all", "--bail", "--var", f"baseUrl={base_url}"]
-        done = subprocess.run(  # noqa: S603 - our own arguments
-            command, check=False, cwd=PROJECT_ROOT, capture_output=True, text=True
-        )
-        summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-        print(f"{'ok  ' if done.returncode == 0 else 'FAIL'} {path.name}: {summary}")
-        if done.returncode != 0:
-            print(done.stdout[-4000:], done.stderr[-2000:], sep="\n")
-            passed = False
-    return passed
+def http_files() -> list[Path]:
+    return sorted(HTTP_FOLDER.glob("*.http"))
+
+
+def run_file(path: Path, base_url: str, variables: dict[str, str]) -> bool:
+    """Send every request of one file; whether all its assertions held."""
+    options = [f"{name}={value}" for name, value in ({"baseUrl": base_url} | variables).items()]
+    command = [*HTTPYAC, "send", str(path), "--all", "--bail"]
+    command += [argument for option in options for argument in ("--var", option)]
+    done = subprocess.run(  # noqa: S603 - our own arguments
+        command, check=False, cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"{'ok  ' if done.returncode == 0 else 'FAIL'} {path.name}: {summary}", flush=True)
+    if done.returncode != 0:
+        print(done.stdout[-4000:], done.stderr[-2000:], sep="\n", flush=True)
+    return done.returncode == 0
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -51,40 +64,68 @@ async def _admin(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def main() -> int:
+@contextmanager
+def fresh_database(folder: Path, postgres_url: str) -> Iterator[str]:
+    """An empty database, dropped afterwards: a SQLite file in `folder`, or a new database
+    on the PostgreSQL server `postgres_url` names."""
+    if not postgres_url:
+        yield f"sqlite+aiosqlite:///{folder / 'http.db'}"
+        return
+    name = f"marketplace_http_{uuid4().hex[:8]}"
+    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def seed_admin(environment: dict[str, str], email: str, password: str) -> None:
+    """Make the admin the way an operator does: the seed script, on the server's database."""
+    subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "seed.create_admin", "--email", email, "--password", password],
+        cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def run_on_own_server(path: Path, arguments: argparse.Namespace, admin: dict[str, str]) -> bool:
+    """Start a server on an empty database for this file alone, and run the file against it."""
+    with (
+        tempfile.TemporaryDirectory(prefix=f"http-suite-{path.stem}-") as folder,
+        fresh_database(Path(folder), arguments.database_url) as database_url,
+    ):
+        # The README's settings, but for the password cost (the files register many users).
+        environment = server_environment(database_url, Path(folder) / "logs")
+        for limit in ("RATE_LIMIT__DEFAULT_LIMIT", "RATE_LIMIT__AUTH_LIMIT"):
+            environment.pop(limit)
+        migrate(environment)
+        if NEEDS_ADMIN in path.read_text():
+            seed_admin(environment, admin["adminEmail"], admin["adminPassword"])
+        with serving(environment, workers=arguments.workers) as base_url:
+            return run_file(path, base_url, admin)
+
+
+def _arguments() -> argparse.Namespace:
+    local = json.loads((HTTP_FOLDER / "http-client.env.json").read_text())["local"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--base-url", help="a running server to test instead of starting one")
     parser.add_argument("--database-url", default="", help="PostgreSQL server (default SQLite)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: uvicorn)")
-    arguments = parser.parse_args()
+    parser.add_argument("--admin-email", default=local["adminEmail"])
+    parser.add_argument("--admin-password", default=local["adminPassword"])
+    return parser.parse_args()
+
+
+def main() -> int:
+    arguments = _arguments()
     if shutil.which("npx") is None:
         print("httpyac needs Node.js and npm (npx)", file=sys.stderr)
         return 2
+    admin = {"adminEmail": arguments.admin_email, "adminPassword": arguments.admin_password}
     if arguments.base_url:
-        return 0 if run_files(arguments.base_url) else 1
-    with tempfile.TemporaryDirectory(prefix="http-suite-") as folder:
-        database_url = f"sqlite+aiosqlite:///{Path(folder) / 'http.db'}"
-        name = ""
-        if arguments.database_url:
-            name = f"marketplace_http_{uuid4().hex[:8]}"
-            asyncio.run(_admin(arguments.database_url, f'CREATE DATABASE "{name}"'))
-            database_url = (
-                make_url(arguments.database_url)
-                .set(database=name)
-                .render_as_string(hide_password=False)
-            )
-        try:
-            # The README's settings, but for the password cost (the files register many users).
-            environment = server_environment(database_url, Path(folder) / "logs")
-            for limit in ("RATE_LIMIT__DEFAULT_LIMIT", "RATE_LIMIT__AUTH_LIMIT"):
-                environment.pop(limit)
-            migrate(environment)
-            with serving(environment, workers=arguments.workers) as base_url:
-                passed = run_files(base_url)
-        finally:
-            if name:
-                asyncio.run(_admin(arguments.database_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
-    return 0 if passed else 1
+        outcomes = [run_file(path, arguments.base_url, admin) for path in http_files()]
+    else:
+        outcomes = [run_on_own_server(path, arguments, admin) for path in http_files()]
+    return 0 if all(outcomes) else 1
 
 
 if __name__ == "__main__":
