@@ -3,9 +3,11 @@ metrics added up across workers, and a graceful stop that loses nothing half-wri
 
 import asyncio
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -96,7 +100,7 @@ def failing_mail(
 def test_metrics_add_up_requests_from_both_workers(
     failing_mail: tuple[str, subprocess.Popen[bytes], dict[str, str]],
 ) -> None:
-    base_url, _, _ = failing_mail
+    base_url, _, environment = failing_mail
     for n in range(3):  # three welcome emails that cannot be sent
         body = {"email": f"metrics-{n}@example.com", "password": "a long password", "fullName": "M"}
         assert httpx.post(f"{base_url}{API}/auth/register", json=body).status_code == 201
@@ -117,6 +121,10 @@ def test_metrics_add_up_requests_from_both_workers(
                if line.startswith("marketplace_worker_up{")}  # fmt: skip
     assert len(workers) == 2, "both workers report"
     assert _sample(metrics, "http_requests_total", route=route, status="200") == 40
+    served = _requests_by_worker(Path(environment["PROMETHEUS_MULTIPROC_DIR"]), route)
+    assert sorted(served) == sorted(int(pid) for pid in workers), "each worker writes its own"
+    assert sum(served.values()) == 40
+    assert all(served.values()), f"both workers served, and /metrics added them up: {served}"
     # By template, not by raw path:
     assert _sample(metrics, "http_requests_total", route=product, status="404") == 1
     assert _sample(metrics, "http_request_duration_seconds_count", route=route) == 40
@@ -127,6 +135,20 @@ def test_metrics_add_up_requests_from_both_workers(
     # Idle: every connection is back in its pool (the gauge is written as each request ends).
     assert _sample(metrics, "db_connections_in_use", engine="write") == 0
     assert _sample(metrics, "db_connections_in_use", engine="read") == 0
+
+
+def _requests_by_worker(folder: Path, route: str) -> dict[int, float]:
+    """Each worker's own count of 200s on `route`, read from its files alone."""
+    served = {}
+    for counters in folder.glob("counter_*.db"):
+        pid = int(counters.stem.removeprefix("counter_"))
+        with tempfile.TemporaryDirectory() as alone:
+            shutil.copy(counters, alone)
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path=alone)  # type: ignore[no-untyped-call]
+            served[pid] = _sample(generate_latest(registry).decode(), "http_requests_total", 0,
+                                  route=route, status="200")  # fmt: skip
+    return served
 
 
 def test_sigterm_lets_in_flight_orders_finish_and_loses_none_half_way(
