@@ -38,3 +38,7 @@ async def test_an_unknown_account_is_checked_against_a_real_hash_all_the_same(
     assert len(verified) == 2
     assert verified[0].startswith("$argon2id$v=19$m=1024,t=1,p=1$")
     assert verified[0].split("$")[3] == real.split("$")[3]  # the same cost parameters
+    # and a salt and digest as long as a real hash's: the same work to check
+    assert [len(part) for part in verified[0].split("$")[4:]] == [
+        len(part) for part in real.split("$")[4:]
+    ]
