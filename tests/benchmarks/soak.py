@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +46,9 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
     memory: dict[int, list[float]] = field(default_factory=dict)
+    # Connections that failed without an answer, by error; a worker that died would show
+    # here and as a new pid in `memory`.
+    broken: Counter[str] = field(default_factory=Counter)
 
     def record(self, response: httpx.Response, started: float) -> httpx.Response:
         self.statuses[response.status_code] += 1
@@ -126,12 +130,15 @@ async def run_person(
 ) -> None:
     buyer, rounds = await traffic.person("buyer"), 0
     while time.monotonic() < deadline:
-        ids = await traffic.browse()
-        if ids:
-            await traffic.buy(buyer, seller, ids)
-        rounds += 1
-        if rounds % new_people_every == 0:
-            buyer = await traffic.person("buyer")  # and a fresh token before the old expires
+        try:
+            ids = await traffic.browse()
+            if ids:
+                await traffic.buy(buyer, seller, ids)
+            rounds += 1
+            if rounds % new_people_every == 0:
+                buyer = await traffic.person("buyer")  # a fresh token before the old expires
+        except httpx.TransportError as error:  # counted, and the person starts a new round
+            traffic.tally.broken[type(error).__name__] += 1
 
 
 async def stock_catalog(traffic: Traffic, products: int) -> str:
@@ -148,16 +155,13 @@ async def stock_catalog(traffic: Traffic, products: int) -> str:
     return seller
 
 
-async def sample_memory(master_pid: int, tally: Tally, deadline: float, every: float) -> None:
+async def sample_memory(
+    master: subprocess.Popen[bytes], tally: Tally, deadline: float, every: float
+) -> None:
     while time.monotonic() < deadline:
-        for pid in worker_pids_of(master_pid):
+        for pid in worker_pids(master):
             tally.memory.setdefault(pid, []).append(_rss_mib(pid))
         await asyncio.sleep(every)
-
-
-def worker_pids_of(master_pid: int) -> set[int]:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text()
-    return {int(pid) for pid in children.split()}
 
 
 def _rss_mib(pid: int) -> float:
@@ -167,7 +171,9 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def soak(base_url: str, master_pid: int, arguments: argparse.Namespace) -> Tally:
+async def soak(
+    base_url: str, master: subprocess.Popen[bytes], arguments: argparse.Namespace
+) -> Tally:
     tally, pick = Tally(), random.Random(arguments.seed)
     limits = httpx.Limits(max_connections=arguments.people)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
@@ -177,7 +183,7 @@ async def soak(base_url: str, master_pid: int, arguments: argparse.Namespace) ->
             run_person(Traffic(http, tally, random.Random(pick.random())), seller, deadline)
             for _ in range(arguments.people)
         ]
-        memory = sample_memory(master_pid, tally, deadline, arguments.sample_seconds)
+        memory = sample_memory(master, tally, deadline, arguments.sample_seconds)
         await asyncio.gather(memory, *people)
     return tally
 
@@ -206,8 +212,13 @@ def print_report(tally: Tally, arguments: argparse.Namespace, elapsed: float) ->
             f"({growth:+.1f}%), peak {max(readings):.1f} MiB"
         )
     errors = sum(n for status, n in tally.statuses.items() if status >= 500)
-    print(f"5xx: {errors}; worst memory growth {worst:+.1f}% (limit +10%)")
-    return errors == 0 and worst < 10
+    restarts = len(tally.memory) - 2
+    broken = ", ".join(f"{name}: {n}" for name, n in tally.broken.items()) or "none"
+    print(
+        f"5xx: {errors}; connections broken without an answer: {broken}; "
+        f"worker restarts: {restarts}; worst memory growth {worst:+.1f}% (limit +10%)"
+    )
+    return errors == 0 and restarts == 0 and worst < 10
 
 
 def main() -> int:
@@ -231,9 +242,19 @@ def main() -> int:
                     f"for {arguments.minutes:g} min"
                 )
                 started = time.monotonic()
-                tally = asyncio.run(soak(base_url, master.pid, arguments))
+                tally = asyncio.run(soak(base_url, master, arguments))
                 passed = print_report(tally, arguments, time.monotonic() - started)
+            print_server_errors(workdir / "logs" / "marketplace.log")
     return 0 if passed else 1
+
+
+def print_server_errors(log: Path, most: int = 20) -> None:
+    """The server's own ERROR and CRITICAL lines, which die with the temporary folder."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    errors = [line for line in lines if "| ERROR " in line or "| CRITICAL " in line]
+    print(f"server log: {len(errors)} error lines" + (":" if errors else ""))
+    for line in errors[:most]:
+        print("  " + line[:300])
 
 
 if __name__ == "__main__":
