@@ -27,7 +27,13 @@ from uuid import uuid4
 import httpx
 
 from tests.benchmarks.bench_orders import fresh_database
-from tests.e2e.servers import migrate, server_environment, serving_process, worker_pids
+from tests.e2e.servers import (
+    migrate,
+    server_environment,
+    serving_process,
+    stand_in_provider,
+    worker_pids,
+)
 
 API = "/api/v1"
 ADDRESS = {
@@ -74,6 +80,9 @@ class Traffic:
         email = f"soak-{role}-{uuid4().hex[:10]}@example.com"
         body = {"email": email, "password": PASSWORD, "fullName": role.title(), "role": role}
         await self.call("POST", f"{API}/auth/register", json=body)
+        return await self.login(email)
+
+    async def login(self, email: str) -> str:
         login = await self.call(
             "POST", f"{API}/auth/login", json={"email": email, "password": PASSWORD}
         )
@@ -125,24 +134,42 @@ class Traffic:
         await self.call("GET", f"{API}/orders", buyer, params={"limit": 20})
 
 
+@dataclass
+class Seller:
+    """The one seller of the catalog; its token is renewed well before it expires."""
+
+    email: str
+    token: str
+    issued: float = field(default_factory=time.monotonic)
+
+    async def renew_if_old(self, traffic: "Traffic", after_seconds: float = 600) -> None:
+        if time.monotonic() - self.issued > after_seconds:
+            self.issued = time.monotonic()  # first come renews; the others carry on
+            self.token = await traffic.login(self.email)
+
+
 async def run_person(
-    traffic: Traffic, seller: str, deadline: float, new_people_every: int = 25
+    traffic: Traffic, seller: Seller, deadline: float, new_people_every: int = 25
 ) -> None:
     buyer, rounds = await traffic.person("buyer"), 0
     while time.monotonic() < deadline:
         try:
             ids = await traffic.browse()
             if ids:
-                await traffic.buy(buyer, seller, ids)
+                await traffic.buy(buyer, seller.token, ids)
             rounds += 1
             if rounds % new_people_every == 0:
                 buyer = await traffic.person("buyer")  # a fresh token before the old expires
+            await seller.renew_if_old(traffic)
         except httpx.TransportError as error:  # counted, and the person starts a new round
             traffic.tally.broken[type(error).__name__] += 1
 
 
-async def stock_catalog(traffic: Traffic, products: int) -> str:
-    seller = await traffic.person("seller")
+async def stock_catalog(traffic: Traffic, products: int) -> Seller:
+    email = f"soak-seller-{uuid4().hex[:10]}@example.com"
+    account = {"email": email, "password": PASSWORD, "fullName": "Seller", "role": "seller"}
+    await traffic.call("POST", f"{API}/auth/register", json=account)
+    seller = Seller(email, await traffic.login(email))
     words = ["lamp", "mug", "chair", "desk", "rug", "vase"]
     for n in range(products):
         body = {
@@ -151,7 +178,7 @@ async def stock_catalog(traffic: Traffic, products: int) -> str:
             "stock": 10**8,
             "category": traffic.pick.choice(["home", "office", "garden"]),
         }
-        await traffic.call("POST", f"{API}/products", seller, json=body)
+        await traffic.call("POST", f"{API}/products", seller.token, json=body)
     return seller
 
 
@@ -211,6 +238,9 @@ def print_report(tally: Tally, arguments: argparse.Namespace, elapsed: float) ->
             f"worker {pid}: {base:.1f} MiB after warm-up -> {readings[-1]:.1f} MiB at the end "
             f"({growth:+.1f}%), peak {max(readings):.1f} MiB"
         )
+        # A minute at a time, so a plateau can be told from a steady climb.
+        per_minute = readings[:: max(1, round(60 / arguments.sample_seconds))]
+        print("  by minute: " + " ".join(f"{mib:.0f}" for mib in per_minute))
     errors = sum(n for status, n in tally.statuses.items() if status >= 500)
     restarts = len(tally.memory) - 2
     broken = ", ".join(f"{name}: {n}" for name, n in tally.broken.items()) or "none"
@@ -236,7 +266,14 @@ def main() -> int:
         with fresh_database(kind, workdir, arguments.postgres_url) as database_url:
             environment = server_environment(database_url, workdir / "logs", LOG__LEVEL="WARNING")
             migrate(environment)
-            with serving_process(environment, workers=2) as (base_url, master):
+            # Two workers share a payment provider, as in production: the in-process fake
+            # keeps each worker's charges in that worker's memory.
+            with (
+                stand_in_provider() as provider_url,
+                serving_process(
+                    environment | {"PAYMENTS__PROVIDER_URL": provider_url}, workers=2
+                ) as (base_url, master),
+            ):
                 print(
                     f"soaking {base_url} (workers {sorted(worker_pids(master))}) "
                     f"for {arguments.minutes:g} min"
