@@ -165,7 +165,7 @@ class Settings(BaseSettings):
     notifications: NotificationsSettings = NotificationsSettings()
 
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> Self:
+    def _refuse_development_stand_ins_in_production(self) -> Self:
         if self.environment is Environment.PRODUCTION and (
             self.auth.secret_key.get_secret_value() == DEVELOPMENT_SECRET
             or len(self.auth.secret_key.get_secret_value()) < 32  # noqa: PLR2004
@@ -173,6 +173,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 "AUTH__SECRET_KEY must be set to a secret of at least 32 characters in production"
             )
+        if self.environment is Environment.PRODUCTION and not self.payments.provider_url:
+            # The in-process fake approves any card and charges nobody.
+            raise ValueError("PAYMENTS__PROVIDER_URL must name the payment provider in production")
         return self
 
 

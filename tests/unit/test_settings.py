@@ -34,9 +34,20 @@ def test_production_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch) -> N
         Settings(_env_file=None)
 
 
-def test_production_starts_with_a_real_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_the_in_process_fake_payment_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("AUTH__SECRET_KEY", "k" * 48)
+    monkeypatch.delenv("PAYMENTS__PROVIDER_URL", raising=False)
+    with pytest.raises(ValidationError, match="PAYMENTS__PROVIDER_URL"):
+        Settings(_env_file=None)
+
+
+def test_production_starts_with_a_real_secret_and_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("AUTH__SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PAYMENTS__PROVIDER_URL", "https://payments.example.com")
     settings = Settings(_env_file=None)
     assert settings.environment is Environment.PRODUCTION
     assert settings.auth.secret_key.get_secret_value() != DEVELOPMENT_SECRET
