@@ -166,14 +166,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_stand_ins_in_production(self) -> Self:
-        if self.environment is Environment.PRODUCTION and (
-            self.auth.secret_key.get_secret_value() == DEVELOPMENT_SECRET
-            or len(self.auth.secret_key.get_secret_value()) < 32  # noqa: PLR2004
-        ):
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        secret = self.auth.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET or len(secret) < 32:  # noqa: PLR2004
             raise ValueError(
                 "AUTH__SECRET_KEY must be set to a secret of at least 32 characters in production"
             )
-        if self.environment is Environment.PRODUCTION and not self.payments.provider_url:
+        if not self.payments.provider_url:
             # The in-process fake approves any card and charges nobody.
             raise ValueError("PAYMENTS__PROVIDER_URL must name the payment provider in production")
         return self

@@ -13,6 +13,7 @@
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -34,14 +35,12 @@ _CIRCUIT = "payment-provider"
 _LOOKUP_CIRCUIT = "payment-provider-lookups"
 
 
+# One call to the provider, made again as it is retried.
+_Request = Callable[[], Awaitable[httpx.Response]]
+
+
 class _ProviderFailed(Exception):
     """The provider answered with a server error: worth another try."""
-
-
-def unavailable(
-    detail: str = "The payment provider is not answering; try again shortly",
-) -> ServiceUnavailable:
-    return ServiceUnavailable(detail, code="paymentUnavailable")
 
 
 class HttpPaymentGateway(PaymentGateway):
@@ -71,39 +70,38 @@ class HttpPaymentGateway(PaymentGateway):
         self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
     ) -> Charge:
         body = {"orderId": order_ref, "amount": amount, "currency": currency, "token": token}
-        return _charge(await self._call("POST", "/charges", body, idempotency_key))
+        headers = {"Idempotency-Key": idempotency_key}
+        answer = await self._call(lambda: self._client.post("/charges", json=body, headers=headers))
+        return _charge(answer)
 
     async def find_charge(self, *, idempotency_key: str) -> Charge | None:
         query = {"idempotencyKey": idempotency_key}
-        found = await self._call("GET", "/charges", query, "", circuit=_LOOKUP_CIRCUIT)
+        found = await self._call(
+            lambda: self._client.get("/charges", params=query), circuit=_LOOKUP_CIRCUIT
+        )
         return _charge(found[0]) if found else None
 
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
-        answer = await self._call("POST", f"/charges/{charge_id}/refund", None, idempotency_key)
-        return _charge(answer)
+        headers = {"Idempotency-Key": idempotency_key}
+        path = f"/charges/{charge_id}/refund"
+        return _charge(await self._call(lambda: self._client.post(path, headers=headers)))
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        data: dict[str, Any] | None,
-        key: str,
-        *,
-        circuit: str = _CIRCUIT,
-    ) -> Any:
-        """A POST sends `data` as its body under the idempotency `key`; a GET, as its query."""
+    async def _call(self, send: _Request, *, circuit: str = _CIRCUIT) -> Any:
+        """The provider's JSON answer to `send()`, tried again as the retry policy says,
+        within the deadline and behind the circuit breaker."""
         try:
             async with (
                 await self._breakers.get_breaker(circuit),
                 asyncio.timeout(self._deadline),
             ):
-                return await self._with_retries(method, path, data, key)
+                return await self._with_retries(send)
         except OpenedState:
-            raise unavailable(
-                "The payment provider is failing; paying is paused for a moment"
+            raise ServiceUnavailable(
+                "The payment provider is failing; paying is paused for a moment",
+                code="paymentUnavailable",
             ) from None
         except (httpx.TransportError, _ProviderFailed, TimeoutError) as error:
             raise OutcomeUnknown(
@@ -111,9 +109,7 @@ class HttpPaymentGateway(PaymentGateway):
                 code="paymentUnavailable",
             ) from error
 
-    async def _with_retries(
-        self, method: str, path: str, data: dict[str, Any] | None, key: str
-    ) -> Any:
+    async def _with_retries(self, send: _Request) -> Any:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
@@ -122,12 +118,7 @@ class HttpPaymentGateway(PaymentGateway):
         )
         async for attempt in retrying:
             with attempt:
-                if method == "GET":
-                    response = await self._client.get(path, params=data)
-                else:
-                    headers = {"Idempotency-Key": key}
-                    response = await self._client.post(path, json=data, headers=headers)
-                return _answer(response)
+                return _answer(await send())
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
 
