@@ -24,6 +24,7 @@ from tests.e2e.servers import (
     worker_pids,
 )
 from tests.e2e.test_concurrent_orders import ADDRESS, account, product
+from tests.e2e.test_orders_api import walk
 from tests.e2e.test_production import _sample
 
 pytestmark = [pytest.mark.server]
@@ -107,14 +108,7 @@ async def _restart_under_load(base_url: str, cluster: postgres_cluster.PrivateCl
 
 
 async def _order_ids(http: httpx.AsyncClient, token: str) -> set[str]:
-    ids: set[str] = set()
-    params: dict[str, str | int] = {"limit": 100}
-    while True:
-        page = (await http.get(f"{API}/orders", headers=bearer(token), params=params)).json()
-        ids |= {order["id"] for order in page["items"]}
-        if page["nextCursor"] is None:
-            return ids
-        params["cursor"] = page["nextCursor"]
+    return {order["id"] for order in await walk(http, token, limit=100)}
 
 
 @pytest.mark.database
@@ -127,9 +121,7 @@ def test_clients_hanging_up_mid_request_leave_no_connection_checked_out(
         serving_process(environment) as (base_url, _),
         httpx.Client(base_url=base_url, timeout=30) as http,
     ):
-        seller, buyer = asyncio.run(_accounts(base_url))
-        lamp = asyncio.run(_product(base_url, seller))
-        hung_up = asyncio.run(_requests_with_hang_ups(base_url, buyer, lamp, total=1_000))
+        buyer, lamp, hung_up = asyncio.run(_a_fifth_hang_up(base_url, total=1_000))
 
         def idle() -> bool:
             metrics = http.get("/metrics").text
@@ -145,14 +137,13 @@ def test_clients_hanging_up_mid_request_leave_no_connection_checked_out(
     assert stock == 100_000 - stored, "each order took its stock whole, or not at all"
 
 
-async def _accounts(base_url: str) -> tuple[str, str]:
+async def _a_fifth_hang_up(base_url: str, *, total: int) -> tuple[str, str, int]:
+    """A buyer, a product, and `total` requests about them: the buyer's token, the product's
+    id, and how many requests hung up."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        return await account(http, "seller"), await account(http, "buyer")
-
-
-async def _product(base_url: str, seller: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        return await product(http, seller, stock=100_000)
+        seller, buyer = await account(http, "seller"), await account(http, "buyer")
+        lamp = await product(http, seller, stock=100_000)
+    return buyer, lamp, await _requests_with_hang_ups(base_url, buyer, lamp, total=total)
 
 
 async def _stored_orders(base_url: str, buyer: str) -> int:
