@@ -2,21 +2,18 @@
 
 import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.domain.users import UserRepository
 from src.infrastructure.database import current_session, in_transaction, transaction
 from src.infrastructure.database.tables import UsersTable
 from src.infrastructure.errors import ProgrammingError, ServiceUnavailable
 from src.infrastructure.runtime import Runtime
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 pytestmark = pytest.mark.database
 
@@ -216,3 +213,21 @@ async def test_a_database_outage_leaves_as_service_unavailable_and_rolls_back(
     assert isinstance(raised.value.__cause__, ConnectionResetError)
     assert await count_users("outage@") == 0
     assert not in_transaction()
+
+
+async def test_a_session_that_fails_to_close_neither_hides_the_result_nor_keeps_its_connection(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when the database restarts under a request: resetting the broken connection fails."""
+    await insert_user("closing@example.com")
+
+    async def broken_close(_session: AsyncSession) -> None:
+        raise DBAPIError("ROLLBACK", {}, Exception("another operation is in progress"))
+
+    monkeypatch.setattr(AsyncSession, "close", broken_close)
+    assert await count_users("closing@") == 1
+    assert await insert_user("closing2@example.com")
+    monkeypatch.undo()
+    for engine in (runtime.database.engine, runtime.database.readonly_engine):
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert await count_users("closing") == 2

@@ -10,6 +10,7 @@ driver's error, so that callers and clients see an outage, not a bug.
 """
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -163,4 +164,12 @@ async def _rollback(session: AsyncSession) -> None:
 
 async def _close(session: AsyncSession) -> None:
     # Shielded so that a cancelled request still returns its connection to the pool.
-    await asyncio.shield(session.close())
+    try:
+        await asyncio.shield(session.close())
+    except Exception:
+        # A connection that broke under the operation (the database restarting) can fail to
+        # reset: that must neither replace the operation's own outcome nor keep the
+        # connection out of the pool, so it is discarded instead.
+        logger.opt(exception=True).warning("a session did not close cleanly; discarding it")
+        with contextlib.suppress(Exception):
+            await asyncio.shield(session.invalidate())
