@@ -54,10 +54,12 @@ async def test_large_responses_are_gzipped_for_clients_that_accept_it(
     schema = await client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert schema.headers["content-encoding"] == "gzip"
     assert schema.json()["openapi"]  # httpx inflates it
+    assert "accept-encoding" in schema.headers["vary"].lower()
     small = await client.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers
     plain = await client.get("/openapi.json", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
+    assert plain.json() == schema.json()
 
 
 @pytest.fixture

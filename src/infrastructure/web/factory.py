@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from loguru import logger
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 
 from src.config.settings import Settings
 from src.infrastructure.events import count_undelivered
@@ -15,7 +14,11 @@ from src.infrastructure.runtime import runtime, start_runtime, stop_runtime
 from src.infrastructure.scheduling import JobRunner, Loop, PeriodicJob
 from src.infrastructure.web.docs import install_docs
 from src.infrastructure.web.metrics import metrics_endpoint, worker_started
-from src.infrastructure.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from src.infrastructure.web.middleware import (
+    BodyLimitMiddleware,
+    CompressionMiddleware,
+    RequestContextMiddleware,
+)
 from src.infrastructure.web.openapi import install_openapi
 from src.infrastructure.web.problems import install_problem_handlers
 from src.infrastructure.web.rate_limits import RateLimitMiddleware
@@ -88,7 +91,7 @@ def create_app(
         api_prefix=API_PREFIX,
         counters=lambda: runtime().counters,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=settings.http.gzip_min_bytes)
+    app.add_middleware(CompressionMiddleware, minimum_size=settings.http.gzip_min_bytes)
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from src.infrastructure.errors import ProgrammingError
@@ -141,3 +142,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """Starlette's gzip, for the clients that accept it.
+
+    Starlette passes every other response through an identity responder that holds back and
+    inspects its headers, only to add `Vary: Accept-Encoding`; here those responses go
+    straight through. An uncompressed answer is one every client accepts, so a cache that
+    keeps it without `Vary` serves nothing wrong.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "gzip" not in (_header(scope, b"accept-encoding") or ""):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
