@@ -6,11 +6,13 @@ library's loggers (uvicorn, gunicorn, SQLAlchemy) are routed through loguru too.
 
 import inspect
 import logging
+import re
 import sys
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from loguru import logger
+from pydantic import ByteSize, TypeAdapter
 
 from src.config.settings import LogSettings
 
@@ -46,6 +48,41 @@ class _InterceptHandler(logging.Handler):
         logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())
 
 
+class SizeRotation:
+    """Rotate a log file once it passes `limit` bytes, for loguru's `rotation=`.
+
+    Loguru's own size rotation asks the file for its size (a seek and a tell, two system
+    calls) before every line. This asks every `check_every` bytes written, and whenever the
+    file is new: a file can pass its limit by that much at most, and lines that other worker
+    processes append to the same file are counted at the next check.
+    """
+
+    def __init__(self, limit: int, *, check_every: int = 64 * 1024) -> None:
+        self.limit = limit
+        self.check_every = check_every
+        self._file: TextIO | None = None
+        self._unchecked = 0
+
+    def __call__(self, message: str, file: TextIO) -> bool:
+        self._unchecked += len(message)
+        if file is self._file and self._unchecked < self.check_every:
+            return False
+        self._file, self._unchecked = file, 0
+        file.seek(0, 2)
+        return file.tell() + len(message) > self.limit
+
+
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*[kmgt]?i?b\s*", re.IGNORECASE)
+
+
+def _rotation(rotation: str) -> "str | SizeRotation":
+    """A size ("20 MB") rotates with `SizeRotation`; anything else ("00:00", "1 week") is
+    left to loguru."""
+    if _SIZE.fullmatch(rotation) is None:
+        return rotation
+    return SizeRotation(TypeAdapter(ByteSize).validate_python(rotation))
+
+
 def configure_logging(settings: LogSettings) -> None:
     """Install the sinks; safe to call more than once (each call replaces the last)."""
     logger.remove()
@@ -65,7 +102,7 @@ def configure_logging(settings: LogSettings) -> None:
             level=settings.level,
             format=LINE_FORMAT,
             serialize=settings.json_lines,
-            rotation=settings.rotation,
+            rotation=_rotation(settings.rotation),
             retention=settings.retention,
             compression="gz",
             # No `enqueue`: each worker configures its own sinks, so loguru's queue would not
