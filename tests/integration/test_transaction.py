@@ -7,11 +7,12 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from src.domain.users import UserRepository
 from src.infrastructure.database import current_session, in_transaction, transaction
 from src.infrastructure.database.tables import UsersTable
+from src.infrastructure.database.transaction import current_connection
 from src.infrastructure.errors import ProgrammingError, ServiceUnavailable
 from src.infrastructure.runtime import Runtime
 
@@ -49,6 +50,17 @@ async def count_users(email_prefix: str = "") -> int:
     statement = select(func.count()).select_from(UsersTable)
     statement = statement.where(UsersTable.email_normalized.startswith(email_prefix.lower()))
     return int((await current_session().execute(statement)).scalar_one())
+
+
+@transaction(readonly=True)
+async def count_users_with_core(email_prefix: str = "") -> int:
+    statement = select(func.count()).select_from(UsersTable)
+    statement = statement.where(UsersTable.email_normalized.startswith(email_prefix.lower()))
+    return int((await (await current_connection()).execute(statement)).scalar_one())
+
+
+def _read_connections_in_use(runtime: Runtime) -> int:
+    return int(runtime.database.readonly_engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
 
 
 async def test_a_successful_operation_commits_and_returns_its_result(runtime: Runtime) -> None:
@@ -231,3 +243,59 @@ async def test_a_session_that_fails_to_close_neither_hides_the_result_nor_keeps_
     for engine in (runtime.database.engine, runtime.database.readonly_engine):
         assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert await count_users("closing") == 2
+
+
+@pytest.mark.parametrize("first", ["connection", "session"])
+async def test_a_read_only_operation_does_core_and_orm_work_on_one_connection(
+    runtime: Runtime, first: str
+) -> None:
+    user_id = await insert_user(f"one-connection-{first}@example.com")
+
+    @transaction(readonly=True)
+    async def read_both_ways() -> tuple[int, str | None]:
+        if first == "session":
+            current_session()
+        connection = await current_connection()
+        session_connection = await current_session().connection()
+        assert session_connection.sync_connection is connection.sync_connection
+        assert _read_connections_in_use(runtime) == 1
+        count = (await connection.execute(select(func.count()).select_from(UsersTable))).scalar()
+        row = await current_session().get(UsersTable, user_id)
+        return int(count or 0), None if row is None else row.email
+
+    count, email = await read_both_ways()
+    assert count >= 1
+    assert email == f"one-connection-{first}@example.com"
+    assert _read_connections_in_use(runtime) == 0
+
+
+async def test_a_read_only_operation_takes_a_connection_only_when_it_runs_a_statement(
+    runtime: Runtime,
+) -> None:
+    @transaction(readonly=True)
+    async def read_nothing() -> int:
+        return _read_connections_in_use(runtime)
+
+    @transaction(readonly=True)
+    async def read_once() -> int:
+        await current_connection()
+        return _read_connections_in_use(runtime)
+
+    assert await read_nothing() == 0
+    assert await read_once() == 1
+    assert _read_connections_in_use(runtime) == 0
+
+
+async def test_a_read_only_connection_that_fails_to_close_is_discarded_not_leaked(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await insert_user("closing-read@example.com")
+
+    async def broken_close(_connection: AsyncConnection) -> None:
+        raise DBAPIError("ROLLBACK", {}, Exception("another operation is in progress"))
+
+    monkeypatch.setattr(AsyncConnection, "close", broken_close)
+    assert await count_users_with_core("closing-read@") == 1
+    monkeypatch.undo()
+    assert _read_connections_in_use(runtime) == 0
+    assert await count_users_with_core("closing-read@") == 1

@@ -2,9 +2,9 @@
 
 from sqlalchemy import text
 
-from src.infrastructure.database.transaction import current_session
+from src.infrastructure.database.transaction import current_connection
 
 
 async def ping() -> None:
     """Run `SELECT 1` in the current transaction; raises if the database does not answer."""
-    await current_session().execute(text("SELECT 1"))
+    await (await current_connection()).execute(text("SELECT 1"))

@@ -14,7 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.infrastructure.database.base import Base
-from src.infrastructure.database.transaction import current_connection, current_session
+from src.infrastructure.database.transaction import (
+    current_connection,
+    current_dialect,
+    current_session,
+)
 from src.infrastructure.errors import Conflict
 
 TableT = TypeVar("TableT", bound=Base)
@@ -74,7 +78,7 @@ class BaseRepository(Generic[TableT]):
     @property
     def dialect(self) -> str:
         """The name of the database's dialect: `sqlite` or `postgresql`."""
-        return self.session.get_bind().dialect.name
+        return current_dialect()
 
     async def _one_or_none(self, statement: Select[RowT]) -> RowT | None:
         return (await self._execute(statement)).scalar_one_or_none()

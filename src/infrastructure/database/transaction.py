@@ -1,8 +1,13 @@
 """`@transaction`: one application operation, one database transaction.
 
-The outermost call opens a fresh `AsyncSession`, binds it to a ContextVar, runs the operation,
-commits on success, rolls back on any exception and re-raises it, and always closes the
-session and resets the ContextVar. A nested call joins the outer transaction.
+The outermost call binds the operation's transaction to a ContextVar, runs the operation,
+commits on success, rolls back on any exception and re-raises it, and always releases the
+connection and resets the ContextVar. A nested call joins the outer transaction.
+
+A writing operation works in a fresh `AsyncSession`. A read-only one starts with nothing
+checked out: its first statement takes a connection from the read-only pool, and a session
+is made on that same connection only if something asks for one (an ORM `get`). Most reads are
+Core statements, and a session they would never use costs a tenth of a cheap request.
 
 One error is translated on its way out: a database that cannot be reached (down, restarting,
 out of connections) leaves as `ServiceUnavailable` (`databaseUnavailable`), chained to the
@@ -27,10 +32,12 @@ from src.infrastructure.errors import ProgrammingError
 
 @dataclass(slots=True)
 class _ActiveTransaction:
-    session: AsyncSession
+    database: Database
     readonly: bool
     owner: asyncio.Task[object] | None
+    session: AsyncSession | None = None
     connection: AsyncConnection | None = None
+    owns_connection: bool = False  # checked out by a read-only operation, not by its session
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -65,7 +72,18 @@ def _current() -> _ActiveTransaction:
 
 def current_session() -> AsyncSession:
     """The session of the running transaction; a programming error outside of one."""
-    return _current().session
+    active = _current()
+    if active.session is None:  # a read-only operation: on its connection, if it has one
+        sessions = active.database.readonly_sessions
+        active.session = (
+            sessions() if active.connection is None else sessions(bind=active.connection)
+        )
+    return active.session
+
+
+def current_dialect() -> str:
+    """The name of the database's dialect: `sqlite` or `postgresql`."""
+    return _current().database.engine.dialect.name
 
 
 async def current_connection() -> AsyncConnection:
@@ -76,7 +94,11 @@ async def current_connection() -> AsyncConnection:
     """
     active = _current()
     if active.connection is None:
-        active.connection = await active.session.connection()
+        if active.session is not None:
+            active.connection = await active.session.connection()
+        else:
+            active.connection = await active.database.readonly_engine.connect()
+            active.owns_connection = True
     return active.connection
 
 
@@ -135,21 +157,25 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
     database = bound_database()
     slots = database.readonly_slots if readonly else database.write_slots
     async with slots:
-        session = (database.readonly_sessions if readonly else database.sessions)()
-        active = _ActiveTransaction(session, readonly, asyncio.current_task())
+        active = _ActiveTransaction(database, readonly, asyncio.current_task())
+        if not readonly:
+            active.session = database.sessions()
         token = _active.set(active)
         try:
             result = await call()
-            if not readonly:
-                await session.commit()
+            if active.session is not None and not readonly:
+                await active.session.commit()
         except BaseException as error:
-            await _rollback(session)
+            # A read-only operation has nothing to undo: releasing its connection resets it.
+            if active.session is not None and not readonly:
+                await _rollback(active.session)
             if is_outage(error):
                 raise database_unavailable() from error
             raise
         finally:
             _active.reset(token)
-            await _close(session)
+            # Shielded so that a cancelled request still returns its connection to the pool.
+            await asyncio.shield(_release(active))
     for callback in active.after_commit:
         callback()
     return result
@@ -162,14 +188,24 @@ async def _rollback(session: AsyncSession) -> None:
         logger.opt(exception=True).warning("rollback failed")
 
 
-async def _close(session: AsyncSession) -> None:
-    # Shielded so that a cancelled request still returns its connection to the pool.
-    try:
-        await asyncio.shield(session.close())
-    except Exception:
-        # A connection that broke under the operation (the database restarting) can fail to
-        # reset: that must neither replace the operation's own outcome nor keep the
-        # connection out of the pool, so it is discarded instead.
-        logger.opt(exception=True).warning("a session did not close cleanly; discarding it")
-        with contextlib.suppress(Exception):
-            await asyncio.shield(session.invalidate())
+async def _release(active: _ActiveTransaction) -> None:
+    """Close the session and return the connection to its pool.
+
+    A connection that broke under the operation (the database restarting) can fail to reset:
+    that must neither replace the operation's own outcome nor keep the connection out of the
+    pool, so it is discarded instead.
+    """
+    if active.session is not None:
+        try:
+            await active.session.close()
+        except Exception:
+            logger.opt(exception=True).warning("a session did not close cleanly; discarding it")
+            with contextlib.suppress(Exception):
+                await active.session.invalidate()
+    if active.owns_connection and active.connection is not None:
+        try:
+            await active.connection.close()
+        except Exception:
+            logger.opt(exception=True).warning("a connection did not close cleanly; discarding it")
+            with contextlib.suppress(Exception):
+                await active.connection.invalidate()
