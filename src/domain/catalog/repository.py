@@ -46,6 +46,7 @@ _COLUMNS = (
     ProductsTable.created_at,
     ProductsTable.updated_at,
 )
+_WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
 _PRODUCT_BY_ID = select(*_COLUMNS).where(ProductsTable.id == bindparam("product_id"))
 _PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update()
@@ -80,18 +81,22 @@ _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
 
 
 def _to_product(row: Any) -> Product:
+    """The product in a row that starts with `_COLUMNS`, read by position: looking each
+    column up by name cost more than the rest of the mapping."""
+    (product_id, seller_id, title, description, price, currency, stock, category, status,
+     created_at, updated_at) = row[:_WIDTH]  # fmt: skip
     return Product(
-        id=row.id,
-        seller_id=row.seller_id,
-        title=row.title,
-        description=row.description,
-        price=row.price,
-        currency=row.currency,
-        stock=row.stock,
-        category=row.category,
-        status=ProductStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=product_id,
+        seller_id=seller_id,
+        title=title,
+        description=description,
+        price=price,
+        currency=currency,
+        stock=stock,
+        category=category,
+        status=ProductStatus(status),
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -147,6 +152,14 @@ def _filter_parameters(product_filter: ProductFilter) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=512)
+@functools.cache
+def _key_position(sort: ProductSort) -> int:
+    """Where a listing row holds its sort key: among `_COLUMNS` (`created_at`, `price`), or
+    after them (`title_key`, which a product does not carry)."""
+    column = _SORT_KEYS[sort][0]
+    return next((i for i, each in enumerate(_COLUMNS) if each is column), _WIDTH)
+
+
 def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Select[Any]:
     """The listing statement for one shape of request, built once and reused.
 
@@ -163,7 +176,7 @@ def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Sele
         )
         conditions.append(keyed < bound if sort.descending else keyed > bound)
     order = [column.desc() if sort.descending else column.asc() for column in key]
-    columns: tuple[Any, ...] = (*_COLUMNS, key[0].label("sort_key"))
+    columns = _COLUMNS if _key_position(sort) < _WIDTH else (*_COLUMNS, key[0])
     statement = select(*columns).where(and_(*conditions)).order_by(*order)
     return statement.limit(bindparam("limit"))
 
@@ -234,7 +247,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
         next_key = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_key = (getattr(last, "sort_key"), last.id)  # noqa: B009 - a labelled column
+            next_key = (last[_key_position(sort)], last[0])
         return Slice(items=products, next_key=next_key)
 
     async def categories(self) -> list[CategorySummary]:

@@ -61,13 +61,12 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             template = _route_template(scope)
             record_request(scope["method"], template, status, elapsed)
-            logger.bind(
-                method=scope["method"], route=template, status=status,
-                duration_ms=round(elapsed * 1000, 1),
-            ).info(
-                "{method} {path} {status} {elapsed:.1f}ms",
+            # Keyword arguments fill the message and land in the record's `extra` (the JSON
+            # lines' fields) without `bind`, which would build a logger per request.
+            logger.info(
+                "{method} {path} {status} {duration_ms}ms",
                 method=scope["method"], path=scope["path"], status=status,
-                elapsed=elapsed * 1000,
+                duration_ms=round(elapsed * 1000, 1), route=template,
             )  # fmt: skip
             _record_pool()
             request_id_var.reset(token)
