@@ -189,23 +189,24 @@ async def _rollback(session: AsyncSession) -> None:
 
 
 async def _release(active: _ActiveTransaction) -> None:
-    """Close the session and return the connection to its pool.
+    """Close the session and return the connection to its pool."""
+    if active.session is not None:
+        await _close_or_discard(active.session)
+    if active.owns_connection and active.connection is not None:
+        await _close_or_discard(active.connection)
+
+
+async def _close_or_discard(resource: AsyncSession | AsyncConnection) -> None:
+    """Close a session or connection; discard its connection if closing fails.
 
     A connection that broke under the operation (the database restarting) can fail to reset:
     that must neither replace the operation's own outcome nor keep the connection out of the
-    pool, so it is discarded instead.
+    pool.
     """
-    if active.session is not None:
-        try:
-            await active.session.close()
-        except Exception:
-            logger.opt(exception=True).warning("a session did not close cleanly; discarding it")
-            with contextlib.suppress(Exception):
-                await active.session.invalidate()
-    if active.owns_connection and active.connection is not None:
-        try:
-            await active.connection.close()
-        except Exception:
-            logger.opt(exception=True).warning("a connection did not close cleanly; discarding it")
-            with contextlib.suppress(Exception):
-                await active.connection.invalidate()
+    try:
+        await resource.close()
+    except Exception:
+        kind = type(resource).__name__
+        logger.opt(exception=True).warning("{} did not close cleanly; discarding it", kind)
+        with contextlib.suppress(Exception):
+            await resource.invalidate()
