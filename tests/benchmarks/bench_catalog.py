@@ -4,9 +4,10 @@
     python -m tests.benchmarks.bench_catalog --postgres-url postgresql+asyncpg://postgres@127.0.0.1/test
 
 Seeds a catalog (through `seed.demo`), then drives real servers with wrk (Debian's `wrk`):
-our app under one uvicorn worker pinned to one core (wrk on the other), then the ceiling
-routes of `tests/benchmarks/ceilings.py` the same way, then our app under gunicorn with two
-workers. Every figure is the median of `--runs` runs. With `--postgres-url` it also seeds
+our app under one uvicorn worker pinned to one core (wrk on the other), beside the ceiling
+routes of `tests/benchmarks/ceilings.py` served the same way, then our app under gunicorn
+with two workers. Every figure is the median of `--runs` rounds, and each round drives every
+endpoint in turn, ours and the ceilings alternating. With `--postgres-url` it also seeds
 `--postgres-products` products into a fresh PostgreSQL database and compares the first page
 of the listing with page 2,000 of the same walk.
 """
@@ -79,7 +80,10 @@ def run_wrk(
 
 
 def median_of(runs: int, url: str, **options: object) -> Figures:
-    results = [run_wrk(url, **options) for _ in range(runs)]  # type: ignore[arg-type]
+    return _median([run_wrk(url, **options) for _ in range(runs)])  # type: ignore[arg-type]
+
+
+def _median(results: list[Figures]) -> Figures:
     return Figures(
         statistics.median(result.requests_per_second for result in results),
         statistics.median(result.p50_ms for result in results),
@@ -117,7 +121,11 @@ def children(pid: int) -> list[int]:
 
 @contextmanager
 def server(
-    command: list[str], environment: dict[str, str], ready_path: str, stderr: Path | None = None
+    command: list[str],
+    environment: dict[str, str],
+    ready_path: str,
+    stderr: Path | None = None,
+    port: int = PORT,
 ) -> Iterator[int]:
     """A server process, up and ready; its standard error goes to `stderr` when given."""
     error_file = stderr.open("wb") if stderr is not None else None
@@ -126,7 +134,7 @@ def server(
         stdout=subprocess.DEVNULL, stderr=error_file or subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_until_up(f"http://127.0.0.1:{PORT}{ready_path}", process)
+        wait_until_up(f"http://127.0.0.1:{port}{ready_path}", process)
         yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
@@ -135,8 +143,8 @@ def server(
             error_file.close()
 
 
-def uvicorn(app: str) -> list[str]:
-    return ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", app, "--port", str(PORT),
+def uvicorn(app: str, port: int = PORT) -> list[str]:
+    return ["taskset", "-c", "0", sys.executable, "-m", "uvicorn", app, "--port", str(port),
             "--no-access-log"]  # fmt: skip
 
 
@@ -176,9 +184,18 @@ def listing_targets(base: str, pages: int) -> dict[str, str]:
     }
 
 
-def measure(targets: dict[str, str], options: dict[str, object], runs: int) -> dict[str, Figures]:
-    base = f"http://127.0.0.1:{PORT}"
-    return {name: median_of(runs, base + path, **options) for name, path in targets.items()}
+def measure(urls: dict[str, str], options: dict[str, object], runs: int) -> dict[str, Figures]:
+    """Each URL's medians over `runs` rounds. Every round drives each URL in turn, so that the
+    machine drifting over the minutes of a run (other tenants, clocks) weighs on all alike."""
+    results: dict[str, list[Figures]] = {name: [] for name in urls}
+    for _ in range(runs):
+        for name, url in urls.items():
+            results[name].append(run_wrk(url, **options))  # type: ignore[arg-type]
+    return {name: _median(values) for name, values in results.items()}
+
+
+def at(port: int, paths: dict[str, str]) -> dict[str, str]:
+    return {name: f"http://127.0.0.1:{port}{path}" for name, path in paths.items()}
 
 
 def report(title: str, figures: dict[str, Figures], memory: str = "") -> None:
@@ -213,21 +230,29 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
     print(f"seeded {arguments.products:,} products on SQLite in {seconds:.1f} s")
     options = {"duration": arguments.duration, "connections": arguments.connections, "cpu": "1"}
 
-    with server(uvicorn("src.main:app"), environment, "/health") as pid:
+    # Ours and the ceilings serve side by side on the same core, one of them loaded at a time,
+    # and their runs alternate: every ratio compares runs minutes apart at most.
+    ceilings_port = PORT + 1
+    with (
+        server(uvicorn("src.main:app"), environment, "/health") as pid,
+        server(uvicorn("tests.benchmarks.ceilings:app", ceilings_port), environment, "/keyset",
+               port=ceilings_port),
+    ):  # fmt: skip
         targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
-        ours = measure(targets, options, arguments.runs)
+        product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
+        ceiling_targets = {
+            "raw aiosqlite /raw/{id}": f"/raw/{product_id}",
+            "plain AsyncSession /session/{id}": f"/session/{product_id}",
+            "Core, one AsyncConnection /core/{id}": f"/core/{product_id}",
+            "plain keyset page of 20 /keyset": "/keyset",
+        }
+        figures = measure(
+            at(PORT, targets) | at(ceilings_port, ceiling_targets), options, arguments.runs
+        )
         memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
+    ours = {name: figures[name] for name in targets}
+    ceilings = {name: figures[name] for name in ceiling_targets}
     report("Our app, one uvicorn worker, SQLite", ours, memory)
-
-    product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
-    ceiling_targets = {
-        "raw aiosqlite /raw/{id}": f"/raw/{product_id}",
-        "plain AsyncSession /session/{id}": f"/session/{product_id}",
-        "Core, one AsyncConnection /core/{id}": f"/core/{product_id}",
-        "plain keyset page of 20 /keyset": "/keyset",
-    }
-    with server(uvicorn("tests.benchmarks.ceilings:app"), environment, "/keyset"):
-        ceilings = measure(ceiling_targets, options, arguments.runs)
     report("Ceilings, one uvicorn worker, same database", ceilings)
 
     by_id, first_page = ours["GET /products/{id}"], ours["GET /products?limit=20 (page 1)"]
@@ -250,7 +275,7 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
 
     with server(gunicorn(2), environment, "/health") as pid:
         two_workers = measure(
-            {name: targets[name] for name in list(targets)[:2]},
+            at(PORT, {name: targets[name] for name in list(targets)[:2]}),
             options | {"cpu": None},
             arguments.runs,
         )
@@ -288,7 +313,7 @@ def postgres_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         with server(uvicorn("src.main:app"), environment, "/health"):
             targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
             pages = {name: path for name, path in targets.items() if "page" in name}
-            figures = measure(pages, options, arguments.runs)
+            figures = measure(at(PORT, pages), options, arguments.runs)
         report("Our app, one uvicorn worker, PostgreSQL", figures)
         first, deep = figures.values()
         print_depth_cost(arguments.pages, first, deep)
