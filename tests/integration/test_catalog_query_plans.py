@@ -61,3 +61,12 @@ async def test_filtered_listings_still_use_an_index(runtime: Runtime, sort: Prod
     ):
         described = await plan(sort, product_filter, paged=True)
         assert "USING INDEX ix_products_active_" in described, described
+
+
+@pytest.mark.parametrize("paged", [False, True])
+def test_each_shape_of_listing_is_built_once_and_reused(paged: bool) -> None:
+    """Building a statement costs more than running a cached one: requests of the same shape
+    (sort, filters in use, first page or not) share one statement object."""
+    first = _listing(ProductSort.CHEAPEST, frozenset({"category"}), paged=paged)
+    assert _listing(ProductSort.CHEAPEST, frozenset({"category"}), paged=paged) is first
+    assert _listing(ProductSort.DEAREST, frozenset({"category"}), paged=paged) is not first

@@ -151,7 +151,6 @@ def _filter_parameters(product_filter: ProductFilter) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-@functools.lru_cache(maxsize=512)
 @functools.cache
 def _key_position(sort: ProductSort) -> int:
     """Where a listing row holds its sort key: among `_COLUMNS` (`created_at`, `price`), or
@@ -160,6 +159,7 @@ def _key_position(sort: ProductSort) -> int:
     return next((i for i, each in enumerate(_COLUMNS) if each is column), _WIDTH)
 
 
+@functools.lru_cache(maxsize=512)
 def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Select[Any]:
     """The listing statement for one shape of request, built once and reused.
 
