@@ -157,18 +157,18 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
     database = bound_database()
     slots = database.readonly_slots if readonly else database.write_slots
     async with slots:
-        active = _ActiveTransaction(database, readonly, asyncio.current_task())
-        if not readonly:
-            active.session = database.sessions()
+        # A writing operation's session; a read-only one makes its own only if asked to.
+        writes = None if readonly else database.sessions()
+        active = _ActiveTransaction(database, readonly, asyncio.current_task(), session=writes)
         token = _active.set(active)
         try:
             result = await call()
-            if active.session is not None and not readonly:
-                await active.session.commit()
+            if writes is not None:
+                await writes.commit()
         except BaseException as error:
             # A read-only operation has nothing to undo: releasing its connection resets it.
-            if active.session is not None and not readonly:
-                await _rollback(active.session)
+            if writes is not None:
+                await _rollback(writes)
             if is_outage(error):
                 raise database_unavailable() from error
             raise
