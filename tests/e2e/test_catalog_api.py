@@ -204,20 +204,40 @@ async def test_listing_filters_and_sorts(client: AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "named"),
     [
-        {"limit": 0},
-        {"limit": 101},
-        {"minPrice": 10, "maxPrice": 5},
-        {"minPrice": -1},
-        {"sort": "popularity"},
-        {"sellerId": "someone"},
-        {"cursor": "garbage"},
-        {"inStock": "perhaps"},
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"minPrice": -1}, "minPrice"),
+        ({"minPrice": ""}, "minPrice"),
+        ({"sort": "popularity"}, "sort"),
+        ({"sellerId": "someone"}, "sellerId"),
+        ({"cursor": "garbage"}, "cursor"),
+        ({"inStock": "perhaps"}, "inStock"),
+        ({"q": "x" * 201}, "q"),
+        ({"category": ""}, "category"),
     ],
 )
-async def test_bad_listing_parameters_are_422(client: AsyncClient, params: dict[str, Any]) -> None:
+async def test_bad_listing_parameters_are_422_naming_the_parameter(
+    client: AsyncClient, params: dict[str, Any], named: str
+) -> None:
+    problem = problem_of(await client.get(f"{API}/products", params=params), 422, "validationError")
+    assert [error["loc"] for error in problem["errors"]] == [["query", named]]
+
+
+async def test_a_price_range_upside_down_is_422(client: AsyncClient) -> None:
+    params = {"minPrice": 10, "maxPrice": 5}
     problem_of(await client.get(f"{API}/products", params=params), 422, "validationError")
+
+
+async def test_a_repeated_parameter_counts_with_its_last_value(client: AsyncClient) -> None:
+    _, token = await signed_in(client, role="seller")
+    for _ in range(3):
+        await create(client, token)
+    response = await client.get(f"{API}/products?limit=1&limit=2")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 2
 
 
 async def test_an_altered_or_foreign_cursor_is_422(client: AsyncClient) -> None:

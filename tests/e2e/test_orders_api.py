@@ -331,12 +331,17 @@ async def test_listings_filter_by_status(shop: Shop) -> None:
     )
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"cursor": "garbage"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 101}, {"cursor": "garbage"}, {"status": "lost"}]
+)
 async def test_bad_paging_is_refused(shop: Shop, params: dict[str, Any]) -> None:
     response = await shop.client.get(
         f"{API}/orders", headers=bearer(shop.buyer_token), params=params
     )
-    problem_of(response, 422, "validationError")
+    problem = problem_of(response, 422, "validationError")
+    assert [error["loc"] for error in problem["errors"]] == [["query", *params]]
+    # Who is asking is settled before what is asked: without a token it is 401 either way.
+    problem_of(await shop.client.get(f"{API}/orders", params=params), 401, "unauthorized")
 
 
 async def test_a_products_cursor_is_no_cursor_for_orders(shop: Shop) -> None:

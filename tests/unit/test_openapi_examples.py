@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from src.domain.catalog import ProductSort
 from src.presentation.rest import (
     analytics_schemas,
     catalog_schemas,
@@ -64,3 +65,40 @@ def test_the_schema_states_bounds_in_json_schema_words() -> None:
     from src.main import app  # noqa: PLC0415 - the assembled app, schema and all
 
     assert _keys(app.openapi()) & {"ge", "le", "gt", "lt"} == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [
+        ("/api/v1/products", catalog_schemas.ProductListQuery),
+        ("/api/v1/orders", orders_schemas.OrderListQuery),
+    ],
+)
+def test_a_query_model_is_documented_parameter_by_parameter(
+    path: str, model: type[ApiModel]
+) -> None:
+    """Each field of a listing's query model is one query parameter, by its camelCase name,
+    with its bounds, default and choices spelled out where clients and fuzzers read them."""
+    from src.main import app  # noqa: PLC0415 - the assembled app, schema and all
+
+    parameters = app.openapi()["paths"][path]["get"]["parameters"]
+    assert [parameter["name"] for parameter in parameters] == [
+        field.alias for field in model.model_fields.values()
+    ]
+    assert {parameter["in"] for parameter in parameters} == {"query"}
+    assert not any(parameter["required"] for parameter in parameters)
+    assert "#/$defs/" not in str(parameters)
+    by_name = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    assert by_name["limit"] == {
+        "type": "integer", "minimum": 1, "maximum": 100, "default": 20,
+        "description": "Items per page (1..100)", "title": "Limit",
+    }  # fmt: skip
+
+
+def test_the_listing_sorts_are_listed_as_the_sort_parameter_choices() -> None:
+    from src.main import app  # noqa: PLC0415
+
+    parameters = app.openapi()["paths"]["/api/v1/products"]["get"]["parameters"]
+    sort = next(parameter for parameter in parameters if parameter["name"] == "sort")
+    assert sort["schema"]["enum"] == [each.value for each in ProductSort]
+    assert sort["schema"]["default"] == "-createdAt"

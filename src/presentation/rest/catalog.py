@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from src.application import catalog
 from src.presentation.rest.catalog_schemas import (
@@ -15,15 +15,16 @@ from src.presentation.rest.catalog_schemas import (
     UpdateProductRequest,
 )
 from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 
 products = APIRouter(prefix="/products", tags=["catalog"])
 categories = APIRouter(prefix="/categories", tags=["catalog"])
 
 
-@products.get("", responses=problems(422))
+@products.get("", responses=problems(422), openapi_extra=query_parameters(ProductListQuery))
 async def list_products(
-    query: Annotated[ProductListQuery, Query()],
+    query: Annotated[ProductListQuery, query_model(ProductListQuery)],
 ) -> PageResponse[ProductResponse]:
     """Browse active products: filter, sort, and walk the pages with `cursor`."""
     page = await catalog.list_products(

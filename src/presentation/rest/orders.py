@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from src.application import orders, payments
@@ -16,6 +16,7 @@ from src.presentation.rest.orders_schemas import (
     PayOrderRequest,
     PlaceOrderRequest,
 )
+from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -66,9 +67,11 @@ async def place_order(
     )
 
 
-@router.get("", responses=problems(401, 422))
+@router.get("", responses=problems(401, 422), openapi_extra=query_parameters(OrderListQuery))
 async def list_orders(
-    query: Annotated[OrderListQuery, Query()], principal: CurrentPrincipal
+    # Who is asking is settled first: a caller without a token gets 401, whatever the query.
+    principal: CurrentPrincipal,
+    query: Annotated[OrderListQuery, query_model(OrderListQuery)],
 ) -> PageResponse[OrderResponse]:
     """Orders you may see, newest first: a buyer's own, those holding a seller's products,
     or every order for an admin."""

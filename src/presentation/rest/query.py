@@ -1,0 +1,65 @@
+"""Query-string models read in one validation, and documented parameter by parameter.
+
+FastAPI can read a model from the query string by itself (`Annotated[Model, Query()]`), but
+it extracts and checks each field on every request before it validates the model: for the
+product listing's nine parameters that was 60 µs of a 1.2 ms request. Here the query string
+goes to the model in one `model_validate`, and errors keep FastAPI's shape (`loc` starts
+with `"query"`), so clients see the same 422 problem. `query_parameters` gives the route the
+OpenAPI parameters FastAPI would have listed.
+"""
+
+from typing import Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def query_model(model: type[ModelT]) -> Any:
+    """A dependency on `model`, read from the request's query string.
+
+    A key given more than once counts with its last value, as FastAPI reads a single field.
+    """
+
+    async def read_query(request: Request) -> ModelT:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as error:
+            located = [
+                {**item, "loc": ("query", *item["loc"])} for item in error.errors(include_url=False)
+            ]
+            raise RequestValidationError(located) from None
+
+    return Depends(read_query)
+
+
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """The route's `openapi_extra`: one query parameter per field of `model`, by its alias."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    definitions = schema.get("$defs", {})
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema["properties"].items():
+        field_schema = _inline(field, definitions)
+        parameter = {"name": name, "in": "query", "required": name in required}
+        if "description" in field_schema:
+            parameter["description"] = field_schema["description"]
+        parameters.append(parameter | {"schema": field_schema})
+    return {"parameters": parameters}
+
+
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    """`schema` with its `$ref`s to `definitions` replaced by what they refer to (the
+    operation's parameters cannot point into the model's own `$defs`)."""
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        target = definitions[reference.removeprefix("#/$defs/")]
+        rest = {key: value for key, value in schema.items() if key != "$ref"}
+        return _inline(target, definitions) | _inline(rest, definitions)
+    return {key: _inline(value, definitions) for key, value in schema.items()}
