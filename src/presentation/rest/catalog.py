@@ -33,7 +33,7 @@ async def list_products(
         limit=query.limit,
         cursor=query.cursor,
     )
-    return PageResponse.of([ProductResponse.of(product) for product in page.items], page)
+    return PageResponse.of(ProductResponse.many(page.items), page)
 
 
 @products.get("/{product_id}", responses=problems(404, 422))
