@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -80,29 +81,26 @@ _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
 }
 
 
+_FIELDS = tuple(column.key for column in _COLUMNS)  # the product's own field names
 # Looked up in a dict: calling the enum (`ProductStatus(status)`) cost as much as the rest of
 # the row's mapping.
 _STATUSES = {status.value: status for status in ProductStatus}
+_PRODUCTS = TypeAdapter(list[Product])
+
+
+def _to_products(rows: Sequence[Any]) -> list[Product]:
+    """The products in rows that start with `_COLUMNS`, validated in one call: a page of
+    twenty costs a third less than validating them one by one."""
+    values = []
+    for row in rows:
+        fields = dict(zip(_FIELDS, row, strict=False))  # a listing row may end with a sort key
+        fields["status"] = _STATUSES[fields["status"]]
+        values.append(fields)
+    return _PRODUCTS.validate_python(values)
 
 
 def _to_product(row: Any) -> Product:
-    """The product in a row that starts with `_COLUMNS`, read by position: looking each
-    column up by name cost more than the rest of the mapping."""
-    (product_id, seller_id, title, description, price, currency, stock, category, status,
-     created_at, updated_at) = row[:_WIDTH]  # fmt: skip
-    return Product(
-        id=product_id,
-        seller_id=seller_id,
-        title=title,
-        description=description,
-        price=price,
-        currency=currency,
-        stock=stock,
-        category=category,
-        status=_STATUSES[status],
-        created_at=created_at,
-        updated_at=updated_at,
-    )
+    return _to_products((row,))[0]
 
 
 def _row_values(product: Product) -> dict[str, Any]:
@@ -210,7 +208,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The stored products among `product_ids`, whatever their status, by id."""
         rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
-        return {row.id: _to_product(row) for row in rows}
+        return {product.id: product for product in _to_products(rows.all())}
 
     async def take_stock(self, product_id: UUID, quantity: int) -> Product | None:
         """Take `quantity` from an active product's stock, and return the product as it is
@@ -248,7 +246,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
         if after is not None:
             parameters["after_key"], parameters["after_id"] = after
         rows = (await self._execute(statement, parameters)).all()
-        products = [_to_product(row) for row in rows[:limit]]
+        products = _to_products(rows[:limit])
         next_key = None
         if len(rows) > limit:
             last = rows[limit - 1]
