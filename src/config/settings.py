@@ -27,9 +27,10 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(default=10, ge=1)
     max_overflow: int = Field(default=10, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
-    # SQLite answers a read in microseconds, and each connection is a thread of aiosqlite's:
-    # beyond a couple, more connections only add contention for the GIL.
-    sqlite_read_connections: int = Field(default=4, ge=1)
+    # Each read connection is a thread of aiosqlite's. More of them let the event loop hand
+    # out more reads before it waits, and collect more answers per wake-up: under 64
+    # concurrent listing requests, 8 served 8% more than 4, on one worker and on two.
+    sqlite_read_connections: int = Field(default=8, ge=1)
 
 
 class AuthSettings(BaseModel):
