@@ -30,3 +30,13 @@ def test_a_page_of_responses_matches_the_single_responses() -> None:
     ]
     assert many[1].status == "archived"
     assert ProductResponse.many([]) == []
+
+
+def test_a_response_carries_every_field_in_camel_case_with_utc_times() -> None:
+    lamp = product(ProductStatus.ARCHIVED)
+    assert ProductResponse.of(lamp).model_dump(mode="json") == {
+        "id": str(lamp.id), "sellerId": str(lamp.seller_id), "title": "Brass desk lamp",
+        "description": "Heavy", "price": 4999, "currency": "USD", "stock": 3,
+        "category": "lighting", "status": "archived",
+        "createdAt": "2026-11-22T17:00:24.934934Z", "updatedAt": "2026-11-22T17:05:24.934934Z",
+    }  # fmt: skip

@@ -143,26 +143,14 @@ class ProductResponse(ApiModel):
 
     @classmethod
     def of(cls, product: Product) -> "ProductResponse":
-        return cls(
-            id=product.id,
-            seller_id=product.seller_id,
-            title=product.title,
-            description=product.description,
-            price=product.price,
-            currency=product.currency,
-            stock=product.stock,
-            category=product.category,
-            status=product.status.value,
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-        )
+        return cls.many((product,))[0]
 
     @classmethod
     def many(cls, products: Sequence[Product]) -> list["ProductResponse"]:
-        """The responses for a page of products, validated in one call.
+        """The responses for products, validated in one call.
 
         Each product's fields are passed as they are (`vars`): the names match, and pydantic
-        turns the status into its string. Twice as fast as `of` per product on a page of 20.
+        turns the status into its string. A page of 20 costs half of validating each alone.
         """
         return _PRODUCT_RESPONSES.validate_python([vars(product) for product in products])
 
