@@ -19,8 +19,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from src.domain.catalog.entities import (
     CategorySummary,
@@ -193,11 +191,9 @@ class ProductRepository(BaseRepository[ProductsTable]):
 
     async def add_missing(self, products: Sequence[Product]) -> None:
         """Insert, in one batch, the products whose ids are not stored yet."""
-        if not products:
-            return
-        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = dialect_insert(ProductsTable).on_conflict_do_nothing(index_elements=["id"])
-        await self._execute(statement, [_row_values(product) for product in products])
+        await self._insert_ignoring_existing(
+            [_row_values(product) for product in products], unique=["id"]
+        )
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         """The product, whatever its status; `for_update` locks its row until commit."""

@@ -5,8 +5,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from src.domain.idempotency.entities import Answer, Claim, IdempotencyRecord
 from src.infrastructure.database import BaseRepository
@@ -56,10 +54,7 @@ class IdempotencyRepository(BaseRepository[IdempotencyKeysTable]):
 
     async def insert_if_absent(self, record: IdempotencyRecord) -> bool:
         """Store a new key; False if the user already holds it (whoever got there first)."""
-        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = dialect_insert(_T).on_conflict_do_nothing(index_elements=["user_id", "key"])
-        count = await self._execute_count(statement, _row_values(record))
-        return bool(count)
+        return await self._insert_ignoring_existing(_row_values(record), unique=["user_id", "key"])
 
     async def get(
         self, user_id: UUID, key: str, *, for_update: bool = False

@@ -5,8 +5,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from src.domain.payments.entities import Payment
 from src.infrastructure.database import BaseRepository
@@ -43,9 +41,9 @@ class PaymentRepository(BaseRepository[PaymentsTable]):
         return None if row is None else _to_payment(row)
 
     async def _ensure(self, order_id: UUID) -> None:
-        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = dialect_insert(_P).on_conflict_do_nothing(index_elements=["order_id"])
-        await self._execute(statement, {"order_id": order_id, "declined_attempts": 0})
+        await self._insert_ignoring_existing(
+            {"order_id": order_id, "declined_attempts": 0}, unique=["order_id"]
+        )
 
     async def record_decline(self, order_id: UUID, *, seen_declines: int) -> None:
         """Count a decline of attempt number `seen_declines` (once)."""

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Result, Select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +76,25 @@ class BaseRepository(Generic[TableT]):
         """Run an INSERT, UPDATE or DELETE in the current transaction; the rows it touched."""
         result = cast("CursorResult[Any]", await self._execute(statement, parameters))
         return result.rowcount
+
+    async def _insert_ignoring_existing(
+        self,
+        values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        unique: Sequence[str],
+        table: type[Base] | None = None,
+    ) -> bool:
+        """Insert rows into `table` (this repository's own by default), skipping each whose
+        `unique` columns match a stored row, whoever stored it, a concurrent transaction
+        included. One `INSERT … ON CONFLICT (unique) DO NOTHING` on both databases; for one
+        row, whether it was inserted."""
+        if not isinstance(values, Mapping) and not values:
+            return False
+        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = dialect_insert(table or self.table).on_conflict_do_nothing(
+            index_elements=unique
+        )
+        return bool(await self._execute_count(statement, values))
 
     @property
     def dialect(self) -> str:

@@ -34,8 +34,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from src.infrastructure.database import BaseRepository, after_commit, transaction
 from src.infrastructure.database.tables import EventReceiptsTable, OutboxTable
@@ -165,16 +163,10 @@ class OutboxRepository(BaseRepository[OutboxTable]):
         return {(row.subscriber, row.event_id) for row in rows}
 
     async def record_receipts(self, receipts: list[tuple[str, UUID]], now: datetime) -> None:
-        if not receipts:
-            return
-        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = dialect_insert(_R).on_conflict_do_nothing(
-            index_elements=["subscriber", "event_id"]
-        )
-        await self._execute(
-            statement,
+        await self._insert_ignoring_existing(
             [{"subscriber": name, "event_id": event_id, "handled_at": now}
              for name, event_id in receipts],
+            unique=["subscriber", "event_id"], table=_R,
         )  # fmt: skip
 
     async def get(self, event_id: UUID) -> Event | None:
