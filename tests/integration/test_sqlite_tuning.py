@@ -1,17 +1,35 @@
 """SQLite runs in WAL mode with foreign keys on; writes take the lock up front, reads never
-open a transaction (each statement reads the latest commit, like READ COMMITTED)."""
+open a transaction (each statement reads the latest commit, like READ COMMITTED).
 
+Every test runs through both aiosqlite adapters: the fast one (the default) and, with
+`DATABASE__SQLITE_FAST_ADAPTER=false`, SQLAlchemy's stock one."""
+
+from typing import Any
+
+import aiosqlite
 import pytest
+from httpx import AsyncClient
 from sqlalchemy import Connection, event, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.config.settings import DatabaseSettings, Settings
 from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database.fast_aiosqlite import OneTripConnection
 from src.infrastructure.runtime import Runtime
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, make_settings
+from tests.e2e.helpers import API, bearer, login, register
 
 pytestmark = [
     pytest.mark.database,
     pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite tuning; this run is on PostgreSQL"),
 ]
+
+
+@pytest.fixture(params=[True, False], ids=["fast-adapter", "stock-adapter"])
+def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    database = DatabaseSettings(url=database_url, sqlite_fast_adapter=request.param)
+    return make_settings(database_url, database=database)
 
 
 @transaction(readonly=True)
@@ -60,3 +78,88 @@ async def test_writes_begin_immediate_and_reads_never_begin(runtime: Runtime) ->
         "PRAGMA foreign_keys",
         "PRAGMA foreign_keys",
     ]
+
+
+class Boom(Exception):
+    pass
+
+
+@transaction
+async def create_notes() -> None:
+    await current_session().execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+
+
+@transaction
+async def write_notes(*bodies: str, fail: bool = False) -> int | None:
+    session = current_session()
+    await session.execute(
+        text("INSERT INTO notes (body) VALUES (:body)"), [{"body": b} for b in bodies]
+    )
+    inserted = await session.execute(text("INSERT INTO notes (body) VALUES ('last') RETURNING id"))
+    last_id = inserted.scalar_one()
+    if fail:
+        raise Boom
+    return int(last_id)
+
+
+@transaction(readonly=True)
+async def read_notes() -> list[str]:
+    rows = await current_session().execute(text("SELECT body FROM notes ORDER BY id"))
+    return list(rows.scalars())
+
+
+@transaction(readonly=True)
+async def read_nothing() -> None:
+    await current_session().execute(text("SELECT 1"))
+
+
+async def _adapter_of(engine: AsyncEngine) -> type:
+    async with engine.connect() as connection:
+        return type((await connection.get_raw_connection()).dbapi_connection)
+
+
+async def test_the_setting_picks_the_adapter_of_both_engines(
+    runtime: Runtime, settings: Settings
+) -> None:
+    expected = OneTripConnection if settings.database.sqlite_fast_adapter else None
+    for engine in (runtime.database.engine, runtime.database.readonly_engine):
+        adapter = await _adapter_of(engine)
+        assert adapter is (expected or AsyncAdapt_aiosqlite_connection)
+
+
+async def test_writes_commit_roll_back_and_are_read_back_through_transactions(
+    runtime: Runtime,
+) -> None:
+    await create_notes()
+    assert await write_notes("first", "second") == 3
+    with pytest.raises(Boom):
+        await write_notes("rolled back", fail=True)
+    assert await read_notes() == ["first", "second", "last"]
+
+
+async def test_the_fast_adapter_makes_one_trip_to_the_thread_per_statement(
+    runtime: Runtime, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await read_nothing()  # the pool's connection is open, its PRAGMAs run
+    trips = 0
+    hand_off: Any = aiosqlite.Connection._execute  # untyped in aiosqlite
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await hand_off(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    await read_nothing()
+    if settings.database.sqlite_fast_adapter:
+        assert trips == 1
+    else:
+        assert trips > 1  # the stock cursor: open, execute, fetch, close, and a ROLLBACK
+
+
+async def test_the_server_registers_logs_in_and_reads_an_account(client: AsyncClient) -> None:
+    user = await register(client, role="seller")
+    token = (await login(client, user["email"]))["accessToken"]
+    me = await client.get(f"{API}/users/me", headers=bearer(token))
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == user["email"]

@@ -13,19 +13,15 @@ Read-only work on SQLite emits no BEGIN at all: each statement reads the latest 
 state, exactly as PostgreSQL's default READ COMMITTED isolation does, and never touches the
 write lock. Every statement through aiosqlite is a round trip to its worker thread, so the
 BEGIN and the ROLLBACK a read would otherwise pay for are a large share of a cheap request.
+For the same reason each statement makes one trip instead of four (`fast_aiosqlite`, unless
+`DATABASE__SQLITE_FAST_ADAPTER` is false).
 """
 
 import asyncio
-import collections
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import aiosqlite
 from sqlalchemy import Connection, event
-from sqlalchemy.dialects.sqlite.aiosqlite import (
-    AsyncAdapt_aiosqlite_connection,
-    AsyncAdapt_aiosqlite_cursor,
-)
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,9 +30,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.util import immutabledict
 
 from src.config.settings import DatabaseSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(slots=True)
@@ -99,25 +97,30 @@ def _create_engine(settings: DatabaseSettings, *, readonly: bool) -> AsyncEngine
         options["connect_args"] = {"server_settings": {"default_transaction_read_only": "on"}}
     engine = create_async_engine(settings.url, **options)
     if is_sqlite:
-        _tune_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms, readonly=readonly)
+        _tune_sqlite(engine, settings, readonly=readonly)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, readonly: bool) -> None:
+def _tune_sqlite(engine: AsyncEngine, settings: DatabaseSettings, *, readonly: bool) -> None:
+    speed_up: Callable[[DBAPIConnection], None] | None = None
+    if settings.sqlite_fast_adapter:
+        # Imported only when asked for: with the setting off, an upgrade that moved what it
+        # imports cannot stop the app from starting.
+        from src.infrastructure.database.fast_aiosqlite import speed_up  # noqa: PLC0415
+
     pragmas = [
         "journal_mode = WAL",
         "synchronous = NORMAL",  # durable across application crashes; the WAL norm
-        f"busy_timeout = {int(busy_timeout_ms)}",
+        f"busy_timeout = {int(settings.sqlite_busy_timeout_ms)}",
         "foreign_keys = ON",
         *(["query_only = ON"] if readonly else []),
     ]
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        adapted = cast("Any", dbapi_connection)
-        if type(adapted) is AsyncAdapt_aiosqlite_connection:
-            adapted.__class__ = _AiosqliteConnection
-        adapted.isolation_level = None
+        if speed_up is not None:
+            speed_up(dbapi_connection)
+        cast("Any", dbapi_connection).isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
@@ -128,92 +131,3 @@ def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, readonly: bool) -
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(connection: Connection) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-class _Outcome(NamedTuple):
-    description: Any
-    rowcount: int
-    lastrowid: int | None
-    rows: list[Any]
-
-
-def _run_statement(
-    connection: aiosqlite.Connection, operation: str, parameters: Any, *, many: bool
-) -> _Outcome:
-    """Runs on aiosqlite's thread: execute, fetch every row, close the cursor."""
-    cursor = connection._conn.cursor()
-    try:
-        if many:
-            cursor.executemany(operation, parameters)
-        else:
-            cursor.execute(operation, () if parameters is None else parameters)
-        rows = cursor.fetchall() if cursor.description else []
-        return _Outcome(cursor.description, cursor.rowcount, cursor.lastrowid, rows)
-    finally:
-        cursor.close()
-
-
-_NOTHING_YET = _Outcome(None, -1, None, [])
-
-
-class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A statement in one trip to aiosqlite's worker thread.
-
-    SQLAlchemy's aiosqlite cursor makes four (open a cursor, execute, fetch, close), and each
-    trip is a queue hand-off to the thread and a wake-up of the event loop: on a cheap read
-    they cost more than SQLite itself. This one runs all four steps on the thread at once.
-    """
-
-    __slots__ = ("_outcome",)
-
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
-        self._adapt_connection = adapt_connection
-        self._connection = adapt_connection._connection
-        self._soft_closed_memoized = immutabledict()
-        self._rows = collections.deque()
-        self._outcome = _NOTHING_YET
-
-    @property
-    def description(self) -> Any:
-        return self._outcome.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._outcome.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:  # type: ignore[override]
-        return self._outcome.lastrowid
-
-    async def _async_soft_close(self) -> None:
-        return  # there is no driver cursor left open
-
-    def close(self) -> None:
-        self._rows.clear()
-
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._run(operation, parameters, many=False)
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        await self._run(operation, seq_of_parameters, many=True)
-
-    async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        connection: Any = self._connection  # an aiosqlite.Connection, whose hand-off is untyped
-        async with self._adapt_connection._execute_mutex:
-            self._outcome = await connection._execute(
-                _run_statement, connection, operation, parameters, many=many
-            )
-        self._rows = collections.deque(self._outcome.rows)
-
-
-class _AiosqliteConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection with one-trip statements, and without the ROLLBACK
-    of a connection with no open transaction (a no-op that would still cost a trip)."""
-
-    __slots__ = ()
-
-    _cursor_cls = _OneTripCursor  # type: ignore[assignment]  # a subclass, built differently
-
-    def rollback(self) -> None:
-        if self._connection.in_transaction:
-            super().rollback()
