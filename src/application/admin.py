@@ -3,16 +3,20 @@
 from datetime import datetime
 from uuid import UUID
 
+from src.domain.clock import utcnow
+from src.domain.outbox import Event, OutboxRepository
 from src.domain.pagination import Page
 from src.domain.users import Principal
 from src.domain.users.rules import ensure_admin
+from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict, NotFound
-from src.infrastructure.events import Event, list_events, requeue_event
+from src.infrastructure.events import wake_relays_after_commit
 from src.infrastructure.runtime import runtime
 
 _LISTING = "events"
 
 
+@transaction(readonly=True)
 async def browse_events(
     *, principal: Principal, status: str | None, limit: int, cursor: str | None
 ) -> Page[Event]:
@@ -24,7 +28,7 @@ async def browse_events(
     if cursor is not None:
         created_at, event_id = cursors.decode_key(listing, cursor, (datetime, UUID))
         after = (created_at, event_id)
-    events = await list_events(status=status, limit=limit + 1, after=after)
+    events = await OutboxRepository().page(status=status, limit=limit + 1, after=after)
     next_cursor = None
     if len(events) > limit:
         last = events[limit - 1]
@@ -32,13 +36,17 @@ async def browse_events(
     return Page(items=events[:limit], next_cursor=next_cursor)
 
 
+@transaction
 async def requeue(*, principal: Principal, event_id: UUID) -> Event:
     """Queue a dead-lettered event for delivery again, with a fresh count of attempts."""
     ensure_admin(principal)
-    event, requeued = await requeue_event(event_id)
+    outbox = OutboxRepository()
+    requeued = await outbox.requeue(event_id, utcnow())
+    event = await outbox.get(event_id)
     if event is None:
         raise NotFound("No such event")
     if not requeued:
         raise Conflict(f"Only dead events can be queued again; this one is {event.status}",
                        code="invalidState")  # fmt: skip
+    wake_relays_after_commit()
     return event
