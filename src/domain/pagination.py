@@ -37,11 +37,3 @@ def fetched_items(
 ) -> Fetched[ItemT]:
     """What a repository returns when its rows are entities already."""
     return Fetched(items, key, _as_list)
-
-
-@dataclass(frozen=True, slots=True)
-class Slice(Generic[ItemT]):
-    """What a repository returns for one page: the items and the sort key after the last one."""
-
-    items: list[ItemT]
-    next_key: tuple[object, ...] | None
