@@ -3,6 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
+from src.application.listing import Listing
 from src.domain.clock import utcnow
 from src.domain.outbox import Event, OutboxRepository
 from src.domain.pagination import Page
@@ -11,9 +12,8 @@ from src.domain.users.rules import ensure_admin
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict, NotFound
 from src.infrastructure.events import wake_relays_after_commit
-from src.infrastructure.runtime import runtime
 
-_LISTING = "events"
+_EVENTS = Listing("events", (datetime, UUID))
 
 
 @transaction(readonly=True)
@@ -22,18 +22,11 @@ async def browse_events(
 ) -> Page[Event]:
     """Outbox events newest first, optionally only `pending`, `dead` or `delivered` ones."""
     ensure_admin(principal)
-    cursors = runtime().cursors
-    listing = f"{_LISTING}:{status or 'all'}"
-    after = None
-    if cursor is not None:
-        created_at, event_id = cursors.decode_key(listing, cursor, (datetime, UUID))
-        after = (created_at, event_id)
-    events = await OutboxRepository().page(status=status, limit=limit + 1, after=after)
-    next_cursor = None
-    if len(events) > limit:
-        last = events[limit - 1]
-        next_cursor = cursors.encode_key(listing, (last.created_at, last.id))
-    return Page(items=events[:limit], next_cursor=next_cursor)
+    return await _EVENTS.variant(status or "all").page(
+        cursor=cursor,
+        limit=limit,
+        fetch=lambda after, count: OutboxRepository().page(status=status, after=after, count=count),
+    )
 
 
 @transaction

@@ -6,6 +6,7 @@ and hosts, share the work without taking the same event; a relay that dies leave
 to another once their lease runs out.
 """
 
+import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, selec
 
 from src.domain.outbox.entities import Event
 from src.domain.outbox.rules import Failure
+from src.domain.pagination import Fetched, fetched_items
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import EventReceiptsTable, OutboxTable
 
@@ -63,6 +65,7 @@ _UNDELIVERED = (
     select(_STATE, func.count().label("n")).where(_T.delivered_at.is_(None)).group_by(_STATE)
 )
 _MAX_ERROR = 2000
+_KEY = operator.attrgetter("created_at", "id")  # of a listing's event
 
 
 def _to_event(row: Any, *, attempts: int | None = None) -> Event:
@@ -128,9 +131,10 @@ class OutboxRepository(BaseRepository[OutboxTable]):
         return None if row is None else _to_event(row)
 
     async def page(
-        self, *, status: str | None, limit: int, after: tuple[datetime, UUID] | None
-    ) -> list[Event]:
-        """Events newest first, optionally in one status (`pending`, `dead`, `delivered`)."""
+        self, *, status: str | None, after: tuple[datetime, UUID] | None, count: int
+    ) -> Fetched[Event]:
+        """Up to `count` events after the key `after`, newest first, optionally in one status
+        (`pending`, `dead`, `delivered`)."""
         conditions = list(_BY_STATUS[status])
         if after is not None:
             conditions.append(tuple_(_T.created_at, _T.id) < tuple_(*after))
@@ -138,9 +142,9 @@ class OutboxRepository(BaseRepository[OutboxTable]):
             select(*_COLUMNS)
             .where(*conditions)
             .order_by(_T.created_at.desc(), _T.id.desc())
-            .limit(limit)
+            .limit(count)
         )
-        return [_to_event(row) for row in await self._execute(statement)]
+        return fetched_items([_to_event(row) for row in await self._execute(statement)], _KEY)
 
     async def undelivered_counts(self) -> dict[str, int]:
         """How many events are pending and how many dead."""
