@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID, uuid4
 
+from src.application.listing import Listing
 from src.domain.catalog import (
     CategorySummary,
     Product,
@@ -25,15 +26,14 @@ from src.domain.clock import utcnow
 from src.domain.pagination import Page
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
-from src.infrastructure.runtime import runtime
 
-_KEY_TYPES: dict[ProductSort, tuple[type, type]] = {
-    ProductSort.NEWEST: (datetime, UUID),
-    ProductSort.OLDEST: (datetime, UUID),
-    ProductSort.CHEAPEST: (int, UUID),
-    ProductSort.DEAREST: (int, UUID),
-    ProductSort.TITLE: (str, UUID),
-}
+# One listing per sort, so that a cursor of one sort is refused by another.
+_LISTINGS = MappingProxyType(
+    {
+        sort: Listing(f"products:{sort.value}", ProductRepository.sort_key_types(sort))
+        for sort in ProductSort
+    }
+)
 
 
 @transaction
@@ -101,15 +101,13 @@ async def list_products(
 ) -> Page[Product]:
     """A page of active products matching the filter, in the chosen order."""
     check_filter(product_filter)
-    cursors = runtime().cursors
-    listing = f"products:{sort.value}"
-    after = None
-    if cursor is not None:
-        key, product_id = cursors.decode_key(listing, cursor, _KEY_TYPES[sort])
-        after = (key, product_id)
-    page = await ProductRepository().list_page(product_filter, sort=sort, limit=limit, after=after)
-    next_cursor = None if page.next_key is None else cursors.encode_key(listing, page.next_key)
-    return Page(items=page.items, next_cursor=next_cursor)
+    return await _LISTINGS[sort].page(
+        cursor=cursor,
+        limit=limit,
+        fetch=lambda after, count: ProductRepository().list_page(
+            product_filter, sort=sort, after=after, count=count
+        ),
+    )
 
 
 @transaction(readonly=True)

@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from src.application.events import raise_event
+from src.application.listing import Listing
 from src.application.payments import queue_refund
 from src.domain.catalog import ProductRepository
 from src.domain.clock import utcnow
@@ -34,9 +35,8 @@ from src.domain.shipping import ShipmentRepository
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import Conflict
-from src.infrastructure.runtime import runtime
 
-_LISTING = "orders"
+_ORDERS = Listing("orders", (datetime, UUID))
 
 
 @transaction
@@ -89,16 +89,14 @@ async def list_orders(
     *, principal: Principal, status: OrderStatus | None, limit: int, cursor: str | None
 ) -> Page[Order]:
     """The orders `principal` may see, newest first, optionally in one status."""
-    cursors = runtime().cursors
-    after = None
-    if cursor is not None:
-        created_at, order_id = cursors.decode_key(_LISTING, cursor, (datetime, UUID))
-        after = (created_at, order_id)
-    page = await OrderRepository().list_page(
-        scope_for(principal), status=status, limit=limit, after=after
+    scope = scope_for(principal)
+    return await _ORDERS.page(
+        cursor=cursor,
+        limit=limit,
+        fetch=lambda after, count: OrderRepository().list_page(
+            scope, status=status, after=after, count=count
+        ),
     )
-    next_cursor = None if page.next_key is None else cursors.encode_key(_LISTING, page.next_key)
-    return Page(items=page.items, next_cursor=next_cursor)
 
 
 @transaction

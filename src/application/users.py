@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from src.application.auth import create_user
+from src.application.listing import Listing
 from src.domain.clock import utcnow
 from src.domain.pagination import Page
 from src.domain.users import Principal, Role, User, UserRepository
@@ -18,7 +19,7 @@ from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import NotFound, ProgrammingError, Unauthorized
 from src.infrastructure.runtime import runtime
 
-_USERS_LISTING = "users"
+_USERS = Listing("users", (datetime, UUID))
 
 
 def _account_gone() -> Unauthorized:
@@ -75,16 +76,7 @@ async def _update_profile(
 async def list_users(*, principal: Principal, limit: int, cursor: str | None) -> Page[User]:
     """Every account, newest first (administrators only)."""
     ensure_admin(principal)
-    cursors = runtime().cursors
-    after = None
-    if cursor is not None:
-        created_at, user_id = cursors.decode_key(_USERS_LISTING, cursor, (datetime, UUID))
-        after = (created_at, user_id)
-    page = await UserRepository().list_newest_first(limit=limit, after=after)
-    next_cursor = (
-        None if page.next_key is None else cursors.encode_key(_USERS_LISTING, page.next_key)
-    )
-    return Page(items=page.items, next_cursor=next_cursor)
+    return await _USERS.page(cursor=cursor, limit=limit, fetch=UserRepository().list_newest_first)
 
 
 async def ensure_admin_account(*, email: str, password: str, full_name: str) -> tuple[User, bool]:

@@ -3,27 +3,41 @@ to each subscriber once."""
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
 
+from src.application import admin
+from src.application.events import raise_event
+from src.application.relay import Relay
+from src.domain.events import DomainEvent
+from src.domain.outbox import Event, RetryPolicy
+from src.domain.users import Principal, Role
 from src.infrastructure.database import current_session, transaction
 from src.infrastructure.database.tables import OutboxTable
-from src.infrastructure.events import Event, Relay, Subscriber, list_events, record_event
-from src.infrastructure.events.outbox import requeue_event
 from src.infrastructure.runtime import Runtime
 
 pytestmark = pytest.mark.database
 TOPIC = "test.happened"
+ADMIN = Principal(user_id=uuid4(), role=Role.ADMIN)
+
+
+class Happened(DomainEvent):
+    topic = TOPIC
+
+    number: int
 
 
 @transaction
 async def raise_events(count: int, *, then_fail: bool = False) -> None:
     for number in range(count):
-        await record_event(TOPIC, {"number": number})
+        await raise_event(Happened(number=number))
     if then_fail:
         raise RuntimeError("the change fails after raising its events")
 
@@ -47,23 +61,35 @@ async def attempts() -> Counter[int]:
     return Counter(row.attempts for row in rows)
 
 
+async def list_events(status: str | None) -> list[Event]:
+    return (await admin.browse_events(principal=ADMIN, status=status, limit=10, cursor=None)).items
+
+
+async def read_nothing(_events: Sequence[Event]) -> None:
+    return None
+
+
+@dataclass
 class Recorder:
     """A subscriber that counts what it is handed, failing its first `failures` calls."""
 
-    def __init__(self, failures: int = 0) -> None:
-        self.calls: Counter[int] = Counter()
-        self.failures = failures
+    name: str = "recorder"
+    failures: int = 0
+    prepare: Callable[[Sequence[Event]], Awaitable[object]] = read_nothing
+    topics: frozenset[str] = frozenset({TOPIC})
+    calls: Counter[int] = field(default_factory=Counter)
+    prepared: list[object] = field(default_factory=list)
 
-    async def __call__(self, event: Event) -> None:
+    async def handle(self, event: Event, prepared: object) -> None:
         self.calls[event.payload["number"]] += 1
+        self.prepared.append(prepared)
         if self.failures:
             self.failures -= 1
             raise ConnectionError("the mail server is away")
 
 
-def relay(*recorders: Recorder, **options: object) -> Relay:
-    subscribers = [Subscriber(f"recorder-{n}", r) for n, r in enumerate(recorders)]
-    return Relay({TOPIC: subscribers}, **options)  # type: ignore[arg-type]
+def relay(*recorders: Recorder, **options: Any) -> Relay:
+    return Relay(recorders, **options)
 
 
 @asynccontextmanager
@@ -76,7 +102,7 @@ async def an_open_change() -> AsyncIterator[None]:
 
     @transaction
     async def change() -> None:
-        await record_event(TOPIC, {"number": 0})
+        await raise_event(Happened(number=0))
         recorded.set()
         await commit.wait()
 
@@ -92,7 +118,7 @@ async def an_open_change() -> AsyncIterator[None]:
 
 
 class Clock:
-    """The outbox's clock, moved by hand: backoffs are checked to the microsecond, and
+    """The relay's clock, moved by hand: backoffs are checked to the microsecond, and
     hours of them pass without the test waiting."""
 
     def __init__(self) -> None:
@@ -128,8 +154,8 @@ async def test_several_relays_deliver_every_event_and_claim_none_twice(
 async def test_a_subscriber_failing_three_times_then_succeeding_delivers_once(
     runtime: Runtime,
 ) -> None:
-    flaky, steady = Recorder(failures=3), Recorder()
-    relaying = relay(steady, flaky, first_backoff=timedelta(seconds=0.05))
+    flaky, steady = Recorder("flaky", failures=3), Recorder("steady")
+    relaying = relay(steady, flaky, retry=RetryPolicy(first_backoff=timedelta(seconds=0.05)))
     await raise_events(1)
 
     outcomes = []
@@ -145,7 +171,7 @@ async def test_a_subscriber_failing_three_times_then_succeeding_delivers_once(
 
 async def test_a_failed_delivery_waits_for_its_backoff(runtime: Runtime) -> None:
     recorder = Recorder(failures=1)
-    relaying = relay(recorder, first_backoff=timedelta(seconds=0.3))
+    relaying = relay(recorder, retry=RetryPolicy(first_backoff=timedelta(seconds=0.3)))
     await raise_events(1)
     assert await relaying.deliver_due() == 0
     assert await relaying.deliver_due() == 0  # not due yet: nothing is tried
@@ -180,19 +206,17 @@ async def test_nothing_is_delivered_before_the_change_that_raised_it_commits(
     assert await delivered() == 1
 
 
-async def test_retry_delays_double_after_each_failure_up_to_the_cap(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = Clock()
-    monkeypatch.setattr("src.infrastructure.events.outbox.utcnow", clock)
-    broken = Recorder(failures=10**6)
-    relaying = relay(broken, first_backoff=timedelta(seconds=1), max_backoff=timedelta(seconds=10))
+async def test_retry_delays_double_after_each_failure_up_to_the_cap(runtime: Runtime) -> None:
     await raise_events(1)
+    clock = Clock()
+    broken = Recorder(failures=10**6)
+    retry = RetryPolicy(first_backoff=timedelta(seconds=1), max_backoff=timedelta(seconds=10))
+    relaying = relay(broken, retry=retry, clock=clock)
 
     delays: list[timedelta] = []
     for _ in range(6):
         assert await relaying.deliver_due() == 0
-        (event,) = await list_events(status="pending", limit=10, after=None)
+        (event,) = await list_events("pending")
         delays.append(event.available_at - clock.now)
         clock.now = event.available_at  # time passes until the retry is due, and no more
 
@@ -204,25 +228,23 @@ async def test_an_event_that_always_fails_is_dead_lettered_and_can_be_requeued(
     runtime: Runtime,
 ) -> None:
     broken = Recorder(failures=10**6)
-    relaying = relay(broken, first_backoff=timedelta(0), max_attempts=4)
+    relaying = relay(broken, retry=RetryPolicy(first_backoff=timedelta(0), max_attempts=4))
     await raise_events(1)
 
     for _ in range(6):
         await relaying.deliver_due()
 
     assert broken.calls[0] == 4  # and no more once dead
-    (dead,) = await list_events(status="dead", limit=10, after=None)
+    (dead,) = await list_events("dead")
     assert (dead.status, dead.attempts) == ("dead", 4)
     assert "mail server is away" in (dead.last_error or "")
 
     broken.failures = 0  # the mail server is back
-    requeued, done = await requeue_event(dead.id)
-    assert done
-    assert requeued is not None
+    requeued = await admin.requeue(principal=ADMIN, event_id=dead.id)
     assert (requeued.status, requeued.attempts) == ("pending", 0)
     assert await relaying.deliver_due() == 1
-    assert await list_events(status="dead", limit=10, after=None) == []
-    assert [e.status for e in await list_events(status=None, limit=10, after=None)] == ["delivered"]
+    assert await list_events("dead") == []
+    assert [e.status for e in await list_events(None)] == ["delivered"]
 
 
 async def test_an_event_whose_relay_died_is_delivered_once_its_lease_runs_out(
@@ -261,11 +283,11 @@ async def test_a_running_relay_delivers_soon_after_commit(runtime: Runtime) -> N
 async def test_a_subscriber_reads_ahead_once_per_batch(runtime: Runtime) -> None:
     batches: list[list[int]] = []
 
-    async def prepare(events: list[Event]) -> None:
+    async def prepare(events: Sequence[Event]) -> None:
         batches.append([event.payload["number"] for event in events])
 
-    recorder = Recorder()
-    relaying = Relay({TOPIC: [Subscriber("reader", recorder, prepare)]}, batch_size=4)
+    recorder = Recorder("reader", prepare=prepare)
+    relaying = relay(recorder, batch_size=4)
     await raise_events(10)
 
     assert await relaying.deliver_due() == 10
@@ -275,10 +297,37 @@ async def test_a_subscriber_reads_ahead_once_per_batch(runtime: Runtime) -> None
 
 
 async def test_a_failing_read_ahead_does_not_stop_delivery(runtime: Runtime) -> None:
-    async def broken(_events: list[Event]) -> None:
+    async def broken(_events: Sequence[Event]) -> None:
         raise ConnectionError("the database hiccupped")
 
-    recorder = Recorder()
-    relaying = Relay({TOPIC: [Subscriber("reader", recorder, broken)]})
+    recorder = Recorder("reader", prepare=broken)
     await raise_events(2)
-    assert await relaying.deliver_due() == 2
+    assert await relay(recorder).deliver_due() == 2
+    assert recorder.prepared == [None, None]  # handling was told nothing was read ahead
+
+
+async def test_subscribers_sharing_a_prepare_share_one_call_per_batch(runtime: Runtime) -> None:
+    reads: list[list[int]] = []
+
+    async def read(events: Sequence[Event]) -> int:
+        reads.append([event.payload["number"] for event in events])
+        return len(events)
+
+    first, second = Recorder("first", prepare=read), Recorder("second", failures=1, prepare=read)
+    alone = Recorder("alone")
+    await raise_events(3)
+    relaying = relay(first, second, alone, retry=RetryPolicy(first_backoff=timedelta(0)))
+
+    assert await relaying.deliver_due() == 2  # "second" failed on event 0
+    assert reads == [[0, 1, 2]]  # once for both, not once per subscriber
+    assert first.prepared == [3, 3, 3]
+    assert alone.prepared == [None, None]  # it has no read of its own; 0 stopped at "second"
+    assert await relaying.deliver_due() == 1
+    assert reads == [[0, 1, 2], [0]]  # only what is left to handle: "first" has its receipt
+    assert first.calls == alone.calls == Counter({0: 1, 1: 1, 2: 1})
+    assert second.calls == Counter({0: 2, 1: 1, 2: 1})
+
+
+def test_subscribers_are_named_apart_because_names_key_their_receipts() -> None:
+    with pytest.raises(ValueError, match="must differ"):
+        relay(Recorder("twin"), Recorder("twin"))

@@ -1,7 +1,8 @@
 """Product repository: rows in, domain entities out; one statement per listing page."""
 
 import functools
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from src.domain.catalog.entities import (
     ProductStatus,
 )
 from src.domain.catalog.rules import search_text, title_key
-from src.domain.pagination import Slice
+from src.domain.pagination import Fetched
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import ProductsTable
 
@@ -97,6 +98,10 @@ def _to_products(rows: Sequence[Any]) -> list[Product]:
     return _PRODUCTS.validate_python(values)
 
 
+async def _listed_products(rows: Sequence[Any]) -> list[Product]:
+    return _to_products(rows)
+
+
 def _to_product(row: Any) -> Product:
     return _to_products((row,))[0]
 
@@ -158,6 +163,12 @@ def _key_position(sort: ProductSort) -> int:
     after them (`title_key`, which a product does not carry)."""
     column = _SORT_KEYS[sort][0]
     return next((i for i, each in enumerate(_COLUMNS) if each is column), _WIDTH)
+
+
+@functools.cache
+def _row_key(sort: ProductSort) -> Callable[[Any], tuple[object, ...]]:
+    """A listing row's sort key: its own column, so the key costs no entity to compute."""
+    return operator.itemgetter(_key_position(sort), 0)
 
 
 @functools.lru_cache(maxsize=512)
@@ -226,28 +237,28 @@ class ProductRepository(BaseRepository[ProductsTable]):
         )
         return product
 
+    @staticmethod
+    def sort_key_types(sort: ProductSort) -> tuple[type, ...]:
+        """The types of a sort's key (what its cursors carry), read off its columns."""
+        return tuple(column.type.python_type for column in _SORT_KEYS[sort])
+
     async def list_page(
         self,
         product_filter: ProductFilter,
         *,
         sort: ProductSort,
-        limit: int,
         after: tuple[Any, UUID] | None,
-    ) -> Slice[Product]:
-        """One page of active products, in one statement."""
+        count: int,
+    ) -> Fetched[Product]:
+        """Up to `count` active products after the key `after`, in one statement."""
         parameters = _filter_parameters(product_filter)
         statement = _listing(sort, frozenset(parameters), paged=after is not None)
         parameters.pop("in_stock", None)
-        parameters["limit"] = limit + 1
+        parameters["limit"] = count
         if after is not None:
             parameters["after_key"], parameters["after_id"] = after
         rows = (await self._execute(statement, parameters)).all()
-        products = _to_products(rows[:limit])
-        next_key = None
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            next_key = (last[_key_position(sort)], last[0])
-        return Slice(items=products, next_key=next_key)
+        return Fetched(rows, _row_key(sort), _listed_products)
 
     async def categories(self) -> list[CategorySummary]:
         """Every category with an active product, with its count of active products."""

@@ -1,6 +1,7 @@
 """Order repository: an order and its items in, whole orders out; a page in two statements."""
 
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,7 +17,7 @@ from src.domain.orders.entities import (
     OrderStatus,
     ShippingAddress,
 )
-from src.domain.pagination import Slice
+from src.domain.pagination import Fetched
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import OrderItemsTable, OrderSellersTable, OrdersTable
 
@@ -49,6 +50,9 @@ _MOVE = (
     .values(status=bindparam("status"), updated_at=bindparam("now"))
 )
 _MOVE_TO_PAID = _MOVE.values(paid_at=bindparam("now"))
+# A listing row's sort key: a seller's listing walks `order_sellers`, whose copy of the
+# order's time is the order's own.
+_ROW_KEY = operator.attrgetter("created_at", "id")
 
 
 @functools.lru_cache(maxsize=16)
@@ -184,11 +188,12 @@ class OrderRepository(BaseRepository[OrdersTable]):
         scope: OrderScope,
         *,
         status: OrderStatus | None,
-        limit: int,
         after: tuple[datetime, UUID] | None,
-    ) -> Slice[Order]:
-        """One page of the scope's orders, newest first, in two statements."""
-        parameters: dict[str, Any] = {"limit": limit + 1}
+        count: int,
+    ) -> Fetched[Order]:
+        """Up to `count` of the scope's orders after the key `after`, newest first; an order's
+        items are read (in one statement) only for the orders the page keeps."""
+        parameters: dict[str, Any] = {"limit": count}
         kind = "all"
         if scope.seller_id is not None:
             kind, parameters["seller_id"] = "seller", scope.seller_id
@@ -200,12 +205,7 @@ class OrderRepository(BaseRepository[OrdersTable]):
             parameters["after_key"], parameters["after_id"] = after
         statement = _listing(kind, with_status=status is not None, paged=after is not None)
         rows = (await self._execute(statement, parameters)).all()
-        orders = await self._with_items(rows[:limit])
-        next_key = None
-        if len(rows) > limit:
-            last = orders[-1]
-            next_key = (last.created_at, last.id)
-        return Slice(items=orders, next_key=next_key)
+        return Fetched(rows, _ROW_KEY, self._with_items)
 
     async def _with_items(self, rows: Sequence[Any]) -> list[Order]:
         if not rows:

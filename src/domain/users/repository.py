@@ -1,12 +1,14 @@
 """User and refresh-token repositories: rows in, domain entities out."""
 
+import operator
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, tuple_, update
 
-from src.domain.pagination import Slice
+from src.domain.pagination import Fetched
 from src.domain.users.entities import Credentials, RefreshToken, Role, User
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import RefreshTokensTable, UsersTable
@@ -22,6 +24,20 @@ _USER_COLUMNS = (
 )
 # Built once: a prepared statement's cache key is computed once, not per request.
 _USER_BY_ID = select(*_USER_COLUMNS).where(UsersTable.id == bindparam("user_id"))
+_NEWEST_FIRST = (UsersTable.created_at, UsersTable.id)
+_ROW_KEY = operator.attrgetter("created_at", "id")
+_USERS_NEWEST_FIRST = (
+    select(*_USER_COLUMNS)
+    .order_by(*(column.desc() for column in _NEWEST_FIRST))
+    .limit(bindparam("limit"))
+)
+_USERS_NEWEST_FIRST_AFTER = _USERS_NEWEST_FIRST.where(
+    tuple_(*_NEWEST_FIRST)
+    < tuple_(
+        bindparam("after_key", type_=UsersTable.created_at.type),
+        bindparam("after_id", type_=UsersTable.id.type),
+    )
+)
 
 
 def _email_taken() -> Conflict:
@@ -101,17 +117,19 @@ class UserRepository(BaseRepository[UsersTable]):
         return _to_user(row)
 
     async def list_newest_first(
-        self, *, limit: int, after: tuple[datetime, UUID] | None
-    ) -> Slice[User]:
-        """Users by creation, newest first; `after` is the key of the previous page's last."""
-        order = (UsersTable.created_at, UsersTable.id)
-        statement = select(*_USER_COLUMNS).order_by(*(column.desc() for column in order))
+        self, after: tuple[datetime, UUID] | None, count: int
+    ) -> Fetched[User]:
+        """Up to `count` users created before the key `after`, newest first."""
+        statement = _USERS_NEWEST_FIRST if after is None else _USERS_NEWEST_FIRST_AFTER
+        parameters: dict[str, Any] = {"limit": count}
         if after is not None:
-            statement = statement.where(tuple_(*order) < tuple_(*after))
-        rows = (await self._execute(statement.limit(limit + 1))).all()
-        users = [_to_user(row) for row in rows[:limit]]
-        next_key = (users[-1].created_at, users[-1].id) if len(rows) > limit else None
-        return Slice(items=users, next_key=next_key)
+            parameters["after_key"], parameters["after_id"] = after
+        rows = (await self._execute(statement, parameters)).all()
+        return Fetched(rows, _ROW_KEY, _to_users)
+
+
+async def _to_users(rows: Sequence[Any]) -> list[User]:
+    return [_to_user(row) for row in rows]
 
 
 def _to_refresh_token(row: Any) -> RefreshToken:

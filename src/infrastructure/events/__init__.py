@@ -1,21 +1,5 @@
-"""Events that follow a commit: the transactional outbox and its relay."""
+"""Waking the outbox relays of this process after a commit that recorded events."""
 
-from src.infrastructure.events.outbox import (
-    Event,
-    Relay,
-    Subscriber,
-    count_undelivered,
-    list_events,
-    record_event,
-    requeue_event,
-)
+from src.infrastructure.events.wakeups import first_of, wake_relays_after_commit, wake_ups
 
-__all__ = [
-    "Event",
-    "Relay",
-    "Subscriber",
-    "count_undelivered",
-    "list_events",
-    "record_event",
-    "requeue_event",
-]
+__all__ = ["first_of", "wake_relays_after_commit", "wake_ups"]

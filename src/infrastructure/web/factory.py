@@ -1,7 +1,7 @@
 """The application factory: assembles the FastAPI app from settings and routers."""
 
 import gc
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -9,7 +9,6 @@ from loguru import logger
 from starlette.middleware.cors import CORSMiddleware
 
 from src.config.settings import Settings
-from src.infrastructure.events import count_undelivered
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.runtime import runtime, start_runtime, stop_runtime
 from src.infrastructure.scheduling import JobRunner, Loop, PeriodicJob
@@ -61,6 +60,10 @@ def _start_up_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+async def _no_outbox() -> dict[str, int]:
+    return {}
+
+
 def create_app(
     settings: Settings,
     *,
@@ -68,9 +71,11 @@ def create_app(
     root_routers: Sequence[APIRouter] = (),
     tags: Sequence[dict[str, str]] = (),
     jobs: Sequence[PeriodicJob | Loop] = (),
+    outbox_counts: Callable[[], Awaitable[dict[str, int]]] | None = None,
 ) -> FastAPI:
-    """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root, and
-    running `jobs` in the background while it serves."""
+    """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root,
+    running `jobs` in the background while it serves, and reporting `outbox_counts()` (the
+    events pending and dead) in `/metrics`."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -103,7 +108,8 @@ def create_app(
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     if settings.http.metrics:
-        app.add_route("/metrics", metrics_endpoint(count_undelivered), include_in_schema=False)
+        metrics = metrics_endpoint(outbox_counts or _no_outbox)
+        app.add_route("/metrics", metrics, include_in_schema=False)
     install_docs(app)
     install_openapi(app)
     # Outermost last: every response gets its id; CORS headers go on refusals too.

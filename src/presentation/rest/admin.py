@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
 from src.application import admin
-from src.infrastructure.events import Event
+from src.domain.outbox import Event
 from src.presentation.rest.deps import CurrentPrincipal
 from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, PageResponse, problems
 
