@@ -16,22 +16,15 @@ Node.js and npm are needed. Exits non-zero if any file fails.
 """
 
 import argparse
-import asyncio
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from uuid import uuid4
-
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.config.settings import PROJECT_ROOT
-from tests.e2e.servers import migrate, server_environment, serving
+from tests.e2e.servers import fresh_database, migrate, server_environment, serving
 
 HTTPYAC = ["npx", "--yes", "httpyac@6"]
 HTTP_FOLDER = PROJECT_ROOT / "http"
@@ -57,28 +50,6 @@ def run_file(path: Path, base_url: str, variables: dict[str, str]) -> bool:
     return done.returncode == 0
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
-@contextmanager
-def fresh_database(folder: Path, postgres_url: str) -> Iterator[str]:
-    """An empty database, dropped afterwards: a SQLite file in `folder`, or a new database
-    on the PostgreSQL server `postgres_url` names."""
-    if not postgres_url:
-        yield f"sqlite+aiosqlite:///{folder / 'http.db'}"
-        return
-    name = f"marketplace_http_{uuid4().hex[:8]}"
-    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def seed_admin(environment: dict[str, str], email: str, password: str) -> None:
     """Make the admin the way an operator does: the seed script, on the server's database."""
     subprocess.run(  # noqa: S603 - our own interpreter and module
@@ -91,7 +62,7 @@ def run_on_own_server(path: Path, arguments: argparse.Namespace, admin: dict[str
     """Start a server on an empty database for this file alone, and run the file against it."""
     with (
         tempfile.TemporaryDirectory(prefix=f"http-suite-{path.stem}-") as folder,
-        fresh_database(Path(folder), arguments.database_url) as database_url,
+        fresh_database(Path(folder), arguments.database_url, purpose="http") as database_url,
     ):
         # The README's settings, but for the password cost (the files register many users).
         environment = server_environment(database_url, Path(folder) / "logs")

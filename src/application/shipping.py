@@ -6,7 +6,7 @@ from src.application.events import raise_event
 from src.domain.clock import utcnow
 from src.domain.orders import Order, OrderRepository, OrderStatus
 from src.domain.orders.events import OrderDelivered, OrderShipped
-from src.domain.orders.rules import ensure_visible
+from src.domain.orders.rules import ensure_visible, may_see
 from src.domain.shipping import Shipment, ShipmentRepository, ShipmentStatus
 from src.domain.shipping.rules import ensure_can_deliver, ensure_can_ship, status_after_shipping
 from src.domain.users import Principal
@@ -43,13 +43,9 @@ async def ship_order(
 async def deliver_shipment(*, principal: Principal, shipment_id: UUID) -> Shipment:
     """Mark a shipment delivered (its seller or an admin); the order is delivered once all
     of its shipments are."""
+    found, order = await _visible(principal, shipment_id, lock_order=True)
     shipments = ShipmentRepository()
-    found = await shipments.get(shipment_id)
-    order = None if found is None else await OrderRepository().get(found.order_id, for_update=True)
-    if found is None or order is None:
-        raise NotFound("No such shipment")
-    ensure_visible(principal, order)
-    shipment = await shipments.get(shipment_id)  # as it is now that the order is locked
+    shipment = await shipments.get(found.id)  # as it is now that the order is locked
     if shipment is None:
         raise ProgrammingError(f"shipment {shipment_id} vanished; shipments are never deleted")
     ensure_can_deliver(principal, shipment)
@@ -68,15 +64,24 @@ async def list_shipments(*, principal: Principal, order_id: UUID) -> list[Shipme
 @transaction(readonly=True)
 async def get_shipment(*, principal: Principal, shipment_id: UUID) -> Shipment:
     """A shipment, for whoever may see its order."""
-    shipment = await ShipmentRepository().get(shipment_id)
-    order = None if shipment is None else await OrderRepository().get(shipment.order_id)
-    if shipment is None or order is None:
-        raise NotFound("No such shipment")
-    try:
-        ensure_visible(principal, order)
-    except NotFound:
-        raise NotFound("No such shipment") from None
+    shipment, _ = await _visible(principal, shipment_id, lock_order=False)
     return shipment
+
+
+async def _visible(
+    principal: Principal, shipment_id: UUID, *, lock_order: bool
+) -> tuple[Shipment, Order]:
+    """A shipment and its order if `principal` may see the order; otherwise not found, as if
+    the shipment did not exist (the same answer for reading and for delivering it)."""
+    shipment = await ShipmentRepository().get(shipment_id)
+    order = (
+        None
+        if shipment is None
+        else await OrderRepository().get(shipment.order_id, for_update=lock_order)
+    )
+    if shipment is None or order is None or not may_see(principal, order):
+        raise NotFound("No such shipment")
+    return shipment, order
 
 
 async def _follow_shipments(order: Order, shipments: list[Shipment]) -> None:

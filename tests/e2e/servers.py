@@ -1,6 +1,7 @@
 """Real server processes for end-to-end tests: migrations as a deploy step, then uvicorn or
 gunicorn serving the app, exactly as the README runs them."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,8 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.config.settings import PROJECT_ROOT
 
@@ -37,6 +41,28 @@ def server_environment(database_url: str, log_dir: Path, **extra: str) -> dict[s
         }
         | extra
     )
+
+
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
+@contextmanager
+def fresh_database(folder: Path, postgres_url: str, *, purpose: str) -> Iterator[str]:
+    """An empty database, dropped afterwards: a SQLite file in `folder`, or a new database
+    (named after `purpose`) on the PostgreSQL server `postgres_url` names."""
+    if not postgres_url:
+        yield f"sqlite+aiosqlite:///{folder / f'{purpose}.db'}"
+        return
+    name = f"marketplace_{purpose}_{uuid4().hex[:8]}"
+    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def migrate(environment: dict[str, str]) -> None:

@@ -124,6 +124,23 @@ async def test_who_marks_a_shipment_delivered(split: TwoSellers, client: AsyncCl
     problem_of(await split.deliver(split.shop.seller_token, parcel), 409, "invalidState")
 
 
+async def test_a_shipment_out_of_sight_is_not_found_alike_for_reading_and_delivering(
+    split: TwoSellers, client: AsyncClient
+) -> None:
+    parcel = (await split.ship(split.shop.seller_token)).json()
+    _, stranger = await signed_in(client, role="seller")
+    unknown = {"id": str(uuid4())}
+    answers = [
+        problem_of(await split.deliver(stranger, parcel), 404, "notFound"),
+        problem_of(await split.deliver(stranger, unknown), 404, "notFound"),
+        problem_of(await client.get(f"{API}/shipments/{parcel['id']}", headers=bearer(stranger)),
+                   404, "notFound"),
+        problem_of(await client.get(f"{API}/shipments/{unknown['id']}", headers=bearer(stranger)),
+                   404, "notFound"),
+    ]  # fmt: skip
+    assert all(answer == answers[0] for answer in answers), answers
+
+
 async def test_shipments_are_seen_by_whoever_sees_the_order(
     split: TwoSellers, client: AsyncClient
 ) -> None:
