@@ -3,12 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from src.application import users
 from src.presentation.rest.deps import CurrentPrincipal
-from src.presentation.rest.schemas import PageCursor, PageLimit, PageResponse, problems
-from src.presentation.rest.users_schemas import UpdateMeRequest, UserResponse
+from src.presentation.rest.query import query_model, query_parameters
+from src.presentation.rest.schemas import PageResponse, problems
+from src.presentation.rest.users_schemas import UpdateMeRequest, UserListQuery, UserResponse
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -28,14 +29,13 @@ async def update_me(body: UpdateMeRequest, principal: CurrentPrincipal) -> UserR
     return UserResponse.of(user)
 
 
-@router.get("", responses=problems(401, 403, 422))
+@router.get("", responses=problems(401, 403, 422), openapi_extra=query_parameters(UserListQuery))
 async def list_users(
     principal: CurrentPrincipal,
-    limit: Annotated[PageLimit, Query()] = 20,
-    cursor: Annotated[PageCursor, Query()] = None,
+    query: Annotated[UserListQuery, query_model(UserListQuery)],
 ) -> PageResponse[UserResponse]:
     """Every account, newest first (administrators only)."""
-    page = await users.list_users(principal=principal, limit=limit, cursor=cursor)
+    page = await users.list_users(principal=principal, limit=query.limit, cursor=query.cursor)
     return PageResponse.of([UserResponse.of(user) for user in page.items], page)
 
 
