@@ -83,8 +83,11 @@ async def list_events(
     principal: CurrentPrincipal,
     query: Annotated[EventListQuery, query_model(EventListQuery)],
 ) -> PageResponse[EventResponse]:
-    """Domain events in the outbox, newest first (admins): `status=dead` lists those given
-    up on after too many failed deliveries."""
+    """List the domain events (admins).
+
+    The outbox's events, newest first: `status=dead` lists those given up on after too many
+    failed deliveries.
+    """
     page = await admin.browse_events(
         principal=principal, status=query.status, limit=query.limit, cursor=query.cursor
     )
@@ -93,5 +96,8 @@ async def list_events(
 
 @router.post("/events/{event_id}/requeue", responses=problems(401, 403, 404, 409, 422))
 async def requeue_event(event_id: UUID, principal: CurrentPrincipal) -> EventResponse:
-    """Queue a dead event for delivery again (admins); any other → 409 `invalidState`."""
+    """Queue a dead event for delivery again (admins).
+
+    An event that is not dead → 409 `invalidState`.
+    """
     return EventResponse.of(await admin.requeue(principal=principal, event_id=event_id))
