@@ -4,12 +4,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
 from src.application import admin
 from src.domain.outbox import Event
 from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, PageResponse, problems
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -67,20 +68,36 @@ class EventResponse(ApiModel):
         )
 
 
-@router.get("/events", responses=problems(401, 403, 422))
+class EventListQuery(ApiModel):
+    """What `GET /admin/events` accepts in its query string."""
+
+    status: EventStatus | None = None
+    limit: PageLimit = 20
+    cursor: PageCursor = None
+
+
+@router.get(
+    "/events", responses=problems(401, 403, 422), openapi_extra=query_parameters(EventListQuery)
+)
 async def list_events(
     principal: CurrentPrincipal,
-    status: Annotated[EventStatus | None, Query()] = None,
-    limit: Annotated[PageLimit, Query()] = 20,
-    cursor: Annotated[PageCursor, Query()] = None,
+    query: Annotated[EventListQuery, query_model(EventListQuery)],
 ) -> PageResponse[EventResponse]:
-    """Domain events in the outbox, newest first (admins): `status=dead` lists those given
-    up on after too many failed deliveries."""
-    page = await admin.browse_events(principal=principal, status=status, limit=limit, cursor=cursor)
+    """List the domain events (admins).
+
+    The outbox's events, newest first: `status=dead` lists those given up on after too many
+    failed deliveries.
+    """
+    page = await admin.browse_events(
+        principal=principal, status=query.status, limit=query.limit, cursor=query.cursor
+    )
     return PageResponse.of([EventResponse.of(event) for event in page.items], page)
 
 
 @router.post("/events/{event_id}/requeue", responses=problems(401, 403, 404, 409, 422))
 async def requeue_event(event_id: UUID, principal: CurrentPrincipal) -> EventResponse:
-    """Queue a dead event for delivery again (admins); any other → 409 `invalidState`."""
+    """Queue a dead event for delivery again (admins).
+
+    An event that is not dead → 409 `invalidState`.
+    """
     return EventResponse.of(await admin.requeue(principal=principal, event_id=event_id))

@@ -33,20 +33,28 @@ Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 
 @router.get("/products/{product_id}/orders", responses=problems(401, 403, 404, 422))
-async def product_orders(product_id: UUID, principal: CurrentPrincipal) -> ProductOrdersResponse:
-    """The orders holding a product, by status, with units sold and revenue (paid, shipped
-    and delivered orders). The product's seller or an admin; others → 403."""
+async def read_product_orders(
+    product_id: UUID, principal: CurrentPrincipal
+) -> ProductOrdersResponse:
+    """Read a product's order figures (its seller, or an admin).
+
+    The orders holding the product, by status, with units sold and revenue (paid, shipped
+    and delivered orders). Others → 403.
+    """
     stats = await analytics.product_orders(principal=principal, product_id=product_id)
     return ProductOrdersResponse.of(stats)
 
 
 @router.get("/products/{product_id}/shipping", responses=problems(401, 403, 404, 422))
-async def product_shipping(
+async def count_product_shipments(
     product_id: UUID,
     principal: CurrentPrincipal,
     status: Annotated[ShipmentStatus, Query()] = ShipmentStatus.IN_PROGRESS,
 ) -> ProductShippingResponse:
-    """How many of the product seller's shipments in `status` carry this product."""
+    """Count a product's shipments in a status (its seller, or an admin).
+
+    How many of the product seller's shipments in `status` carry this product.
+    """
     count = await analytics.product_shipments(
         principal=principal, product_id=product_id, status=status
     )
@@ -54,13 +62,16 @@ async def product_shipping(
 
 
 @router.get("/sellers/me/sales", responses=problems(401, 403, 422))
-async def my_sales(
+async def read_my_sales(
     principal: CurrentPrincipal,
     first: Annotated[Day | None, Query(alias="from", description="UTC day, inclusive")] = None,
     last: Annotated[Day | None, Query(alias="to", description="UTC day, inclusive")] = None,
 ) -> SalesResponse:
-    """Your sales by the UTC day orders were paid, oldest first (sellers only): your items in
-    paid, shipped and delivered orders. By default today and the 29 days before; days with
-    nothing are left out; `from` after `to` → 422."""
+    """Read your sales by day (sellers).
+
+    Your items in paid, shipped and delivered orders, by the UTC day the orders were paid,
+    oldest first. By default today and the 29 days before; days with nothing are left out;
+    `from` after `to` → 422.
+    """
     days = await analytics.seller_sales(principal=principal, first=first, last=last)
     return SalesResponse(items=[DailySalesResponse.of(day) for day in days])

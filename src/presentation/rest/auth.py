@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from src.application import auth
 from src.domain.users import Role
-from src.presentation.rest.deps import ClientAddress
+from src.presentation.rest.deps import ClientAddress, location
 from src.presentation.rest.schemas import problems
+from src.presentation.rest.users import read_user
 from src.presentation.rest.users_schemas import (
     LoginRequest,
     OAuth2TokenResponse,
@@ -26,27 +27,36 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     status_code=status.HTTP_201_CREATED,
     responses=problems(409, 422),
 )
-async def register(body: RegisterRequest, response: Response) -> UserResponse:
-    """Open a buyer or seller account."""
+async def register_user(
+    body: RegisterRequest, request: Request, response: Response
+) -> UserResponse:
+    """Register a buyer or seller account."""
     user = await auth.register_user(
         email=body.email, password=body.password, full_name=body.full_name, role=Role(body.role)
     )
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    response.headers["Location"] = location(request, read_user, user_id=user.id)
     return UserResponse.of(user)
 
 
 @router.post("/login", responses=problems(401, 422, 429))
-async def login(body: LoginRequest, address: ClientAddress) -> TokenPairResponse:
-    """Exchange an email and password for an access token and a refresh token."""
+async def log_in(body: LoginRequest, address: ClientAddress) -> TokenPairResponse:
+    """Log in with an email and password.
+
+    Answers an access token and a refresh token. Failed logins are rate limited per client
+    address and per email → 429.
+    """
     pair = await auth.login(email=body.email, password=body.password, client_address=address)
     return TokenPairResponse.of(pair)
 
 
 @router.post("/token", responses=problems(401, 422, 429))
-async def token(
+async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], address: ClientAddress
 ) -> OAuth2TokenResponse:
-    """OAuth2 password flow (form-encoded; `username` is the email), used by the docs."""
+    """Get an access token with the OAuth2 password flow.
+
+    Form-encoded; `username` is the email. The docs' Authorize button uses it.
+    """
     principal = await auth.verify_credentials(
         email=form.username, password=form.password, client_address=address
     )
@@ -57,12 +67,19 @@ async def token(
 
 
 @router.post("/refresh", responses=problems(401, 422))
-async def refresh(body: RefreshRequest) -> TokenPairResponse:
-    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+async def refresh_tokens(body: RefreshRequest) -> TokenPairResponse:
+    """Exchange a refresh token for a new pair.
+
+    The old refresh token stops working; presenting it again → 401, and every token of that
+    login is revoked.
+    """
     return TokenPairResponse.of(await auth.refresh_login(refresh_token=body.refresh_token))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problems(422))
-async def logout(body: RefreshRequest) -> None:
-    """End a login: its refresh tokens stop working (access tokens run out on their own)."""
+async def log_out(body: RefreshRequest) -> None:
+    """Log out.
+
+    That login's refresh tokens stop working; access tokens run out on their own.
+    """
     await auth.logout(refresh_token=body.refresh_token)

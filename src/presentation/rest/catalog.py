@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from src.application import catalog
 from src.presentation.rest.catalog_schemas import (
@@ -14,7 +14,7 @@ from src.presentation.rest.catalog_schemas import (
     ProductResponse,
     UpdateProductRequest,
 )
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import CurrentPrincipal, location
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 
@@ -26,7 +26,10 @@ categories = APIRouter(prefix="/categories", tags=["catalog"])
 async def list_products(
     query: Annotated[ProductListQuery, query_model(ProductListQuery)],
 ) -> PageResponse[ProductResponse]:
-    """Browse active products: filter, sort, and walk the pages with `cursor`."""
+    """List active products.
+
+    Filter, sort, and walk the pages with `cursor`.
+    """
     page = await catalog.list_products(
         product_filter=query.product_filter(),
         sort=query.sort,
@@ -38,15 +41,18 @@ async def list_products(
 
 @products.get("/{product_id}", responses=problems(404, 422))
 async def read_product(product_id: UUID) -> ProductResponse:
-    """One active product."""
+    """Read a product.
+
+    Unknown or archived → 404.
+    """
     return ProductResponse.of(await catalog.get_product(product_id=product_id))
 
 
 @products.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 422))
 async def create_product(
-    body: CreateProductRequest, principal: CurrentPrincipal, response: Response
+    body: CreateProductRequest, principal: CurrentPrincipal, request: Request, response: Response
 ) -> ProductResponse:
-    """List a product for sale (sellers and admins)."""
+    """Put a product up for sale (sellers and admins)."""
     product = await catalog.create_product(
         principal=principal,
         title=body.title,
@@ -56,7 +62,7 @@ async def create_product(
         stock=body.stock,
         category=body.category,
     )
-    response.headers["Location"] = f"/api/v1/products/{product.id}"
+    response.headers["Location"] = location(request, read_product, product_id=product.id)
     return ProductResponse.of(product)
 
 
@@ -75,12 +81,18 @@ async def update_product(
     "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 403, 404, 422)
 )
 async def archive_product(product_id: UUID, principal: CurrentPrincipal) -> None:
-    """Archive a product (its seller or an admin); orders holding it keep their snapshot."""
+    """Archive a product (its seller or an admin).
+
+    It is no longer listed or readable; orders holding it keep their snapshot.
+    """
     await catalog.archive_product(principal=principal, product_id=product_id)
 
 
 @categories.get("")
 async def list_categories() -> CategoriesResponse:
-    """Categories with at least one active product, by name, with their product counts."""
+    """List the categories.
+
+    Those with at least one active product, by name, with their product counts.
+    """
     items = await catalog.list_categories()
     return CategoriesResponse(items=[CategoryResponse.of(item) for item in items])

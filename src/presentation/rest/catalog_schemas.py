@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, StrictInt, TypeAdapter
+from pydantic import ConfigDict, Field, JsonValue, TypeAdapter
 
 from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
 from src.presentation.rest.schemas import (
     ApiModel,
+    Integer,
     Omitted,
     PageCursor,
     PageLimit,
@@ -29,13 +30,13 @@ Title = Annotated[
 Description = Annotated[
     str, Field(max_length=5000, examples=["A heavy brass lamp with a linen shade."])
 ]
-Price = Annotated[
-    StrictInt, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])
+Price = Integer[
+    Annotated[int, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])]
 ]
 Currency = Annotated[
     str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["USD"])
 ]
-Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK, examples=[12])]
+Stock = Integer[Annotated[int, Field(ge=0, le=MAX_STOCK, examples=[12])]]
 Category = Annotated[
     str,
     text(100),
@@ -43,7 +44,9 @@ Category = Annotated[
 ]
 
 
-PriceBound = Annotated[int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units")]
+PriceBound = Integer[
+    Annotated[int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units")]
+]
 
 
 # The product the API docs show, as listed and as answered.

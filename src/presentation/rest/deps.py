@@ -1,6 +1,7 @@
 """Request dependencies shared by the routers."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -27,6 +28,16 @@ async def current_principal(token: Annotated[str | None, Depends(oauth2_scheme)]
 async def client_address(request: Request) -> str:
     """The caller's address (the proxy-reported one when the server trusts the proxy)."""
     return request.client.host if request.client else "unknown"
+
+
+def location(request: Request, endpoint: Callable[..., Any], **path_parameters: object) -> str:
+    """The `Location` of a created resource: the path of the route `endpoint` serves, so it
+    follows the API prefix and the route's own path."""
+    return str(
+        request.app.url_path_for(
+            endpoint.__name__, **{name: str(value) for name, value in path_parameters.items()}
+        )
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -16,14 +16,20 @@ class HealthResponse(ApiModel):
 
 
 @router.get("")
-async def liveness() -> HealthResponse:
-    """The process is up (touches nothing)."""
+async def check_liveness() -> HealthResponse:
+    """Check that the process is up.
+
+    Touches nothing.
+    """
     return HealthResponse(status="ok")
 
 
 @router.get("/ready", responses=problems(503))
-async def readiness() -> HealthResponse:
-    """The database answers (503 while it does not)."""
+async def check_readiness() -> HealthResponse:
+    """Check that the database answers.
+
+    503 while it does not.
+    """
     if not await database_is_ready():
         raise ServiceUnavailable("The database does not answer")
     return HealthResponse(status="ok")

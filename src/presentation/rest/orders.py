@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from src.application import orders, payments
 from src.domain.orders import Order
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import CurrentPrincipal, location
 from src.presentation.rest.idempotency import IdempotencyKey, respond_once
 from src.presentation.rest.orders_schemas import (
     OrderListQuery,
@@ -22,11 +22,11 @@ from src.presentation.rest.schemas import PageResponse, problems
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-def _created(order: Order) -> JSONResponse:
+def _created(request: Request, order: Order) -> JSONResponse:
     return JSONResponse(
         OrderResponse.of(order).model_dump(mode="json", by_alias=True),
         status_code=status.HTTP_201_CREATED,
-        headers={"Location": f"/api/v1/orders/{order.id}"},
+        headers={"Location": location(request, read_order, order_id=order.id)},
     )
 
 
@@ -46,12 +46,13 @@ async def place_order(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Order products (buyers): all items' stock is taken, or none is.
+    """Place an order (buyers).
 
-    Any item short of stock → 409 `outOfStock` and no stock changes; an unknown or archived
-    product → 422 `productUnavailable`. With an `Idempotency-Key`, a retry of the same request
-    gets the first answer again; while the first is still running → 409
-    `idempotencyKeyInFlight`; the same key with another body → 422 `idempotencyKeyReused`.
+    All items' stock is taken, or none is: any item short of stock → 409 `outOfStock` and no
+    stock changes; an unknown or archived product → 422 `productUnavailable`. With an
+    `Idempotency-Key`, a retry of the same request gets the first answer again; while the first
+    is still running → 409 `idempotencyKeyInFlight`; the same key with another body → 422
+    `idempotencyKeyReused`.
     """
     return await respond_once(
         request,
@@ -63,7 +64,7 @@ async def place_order(
             lines=body.lines(),
             shipping_address=body.shipping_address.address(),
         ),
-        respond=_created,
+        respond=lambda order: _created(request, order),
     )
 
 
@@ -73,8 +74,11 @@ async def list_orders(
     principal: CurrentPrincipal,
     query: Annotated[OrderListQuery, query_model(OrderListQuery)],
 ) -> PageResponse[OrderResponse]:
-    """Orders you may see, newest first: a buyer's own, those holding a seller's products,
-    or every order for an admin."""
+    """List the orders you may see.
+
+    Newest first: a buyer's own, those holding a seller's products, or every order for an
+    admin.
+    """
     page = await orders.list_orders(
         principal=principal, status=query.status, limit=query.limit, cursor=query.cursor
     )
@@ -83,15 +87,19 @@ async def list_orders(
 
 @router.get("/{order_id}", responses=problems(401, 404, 422))
 async def read_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResponse:
-    """One order, for its buyer, a seller with items in it, or an admin."""
+    """Read an order.
+
+    For its buyer, a seller with items in it, or an admin; anyone else → 404.
+    """
     return OrderResponse.of(await orders.get_order(principal=principal, order_id=order_id))
 
 
 @router.post("/{order_id}/cancel", responses=problems(401, 403, 404, 409, 422))
 async def cancel_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResponse:
-    """Cancel an order before it ships (its buyer, or an admin); its items go back in stock.
+    """Cancel an order (its buyer, or an admin).
 
-    Shipped, delivered or already cancelled → 409 `invalidState`.
+    Before it ships: its items go back in stock, and a paid order is refunded. Shipped,
+    delivered or already cancelled → 409 `invalidState`.
     """
     return OrderResponse.of(await orders.cancel_order(principal=principal, order_id=order_id))
 
@@ -108,11 +116,12 @@ async def pay_order(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Pay for an order awaiting payment (its buyer) → the order, `paid`.
+    """Pay for an order (its buyer).
 
-    Declined → 402 `paymentDeclined`, and the order stays payable. Provider down or its
-    circuit open → 503 `paymentUnavailable`: nothing was charged twice, and trying again is
-    safe. An `Idempotency-Key` is bound by the first 200 or 402; a 503 binds nothing.
+    The order must await payment, and answers `paid`. Declined → 402 `paymentDeclined`, and the
+    order stays payable. Provider down or its circuit open → 503 `paymentUnavailable`: nothing
+    was charged twice, and trying again is safe. An `Idempotency-Key` is bound by the first 200
+    or 402; a 503 binds nothing.
     """
     return await respond_once(
         request,

@@ -4,10 +4,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
-from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, RequestModel, text
+from src.presentation.rest.schemas import (
+    ApiModel,
+    Integer,
+    PageCursor,
+    PageLimit,
+    RequestModel,
+    text,
+)
 
 ADDRESS: dict[str, JsonValue] = {
     "fullName": "Ada Lovelace",
@@ -59,7 +66,7 @@ class ShippingAddressModel(ApiModel):
 
 class OrderLineRequest(RequestModel):
     product_id: UUID
-    quantity: Annotated[StrictInt, Field(ge=1, le=1000, examples=[2])]
+    quantity: Integer[Annotated[int, Field(ge=1, le=1000, examples=[2])]]
 
 
 class PlaceOrderRequest(RequestModel):

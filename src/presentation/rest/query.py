@@ -14,6 +14,8 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from src.presentation.rest.schemas import QUERY_STRING
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -21,11 +23,12 @@ def query_model(model: type[ModelT]) -> Any:
     """A dependency on `model`, read from the request's query string.
 
     A key given more than once counts with its last value, as FastAPI reads a single field.
+    Validators are told (`QUERY_STRING`) that every value is text, so an integer may be.
     """
 
     async def read_query(request: Request) -> ModelT:
         try:
-            return model.model_validate(dict(request.query_params))
+            return model.model_validate(dict(request.query_params), context=QUERY_STRING)
         except ValidationError as error:
             located = [
                 {**item, "loc": ("query", *item["loc"])} for item in error.errors(include_url=False)

@@ -1,15 +1,47 @@
 """Shared HTTP models: camelCase on the wire, snake_case accepted in request bodies."""
 
 from http import HTTPStatus
-from typing import Annotated, Any, Generic, TypeVar
+from types import MappingProxyType
+from typing import Annotated, Any, Final, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from src.domain.pagination import Page
 
 ItemT = TypeVar("ItemT")
+IntT = TypeVar("IntT", bound=int)
+
+# The validation context `query_model` passes: every value is text from the query string.
+QUERY_STRING: Final = MappingProxyType({"in": "query"})
+
+
+def _json_integer(value: Any, info: ValidationInfo) -> Any:
+    """JSON Schema's integer: a number with a zero fraction (`18073.0`) is one, and so is
+    the text of one in a query string, where every value is text; in a body a boolean or a
+    string is not, whatever it spells."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and info.context is QUERY_STRING:
+        return value  # int's own parsing reads it ("18073", "18073.0"; not "18073.5")
+    raise PydanticCustomError("int_type", "Input should be a valid integer")
+
+
+# Every integer a request gives, in a body or a query: `Integer[Annotated[int, Field(...)]]`.
+# The bounds go inside, so that they stay plain `minimum`/`maximum` of the integer's schema.
+Integer = Annotated[IntT, BeforeValidator(_json_integer)]
 
 
 class ApiModel(BaseModel):
@@ -70,7 +102,7 @@ class PageResponse(ApiModel, Generic[ItemT]):
         return cls(items=items, next_cursor=page.next_cursor)
 
 
-PageLimit = Annotated[int, Field(ge=1, le=100, description="Items per page (1..100)")]
+PageLimit = Integer[Annotated[int, Field(ge=1, le=100, description="Items per page (1..100)")]]
 PageCursor = Annotated[
     str | None,
     Field(max_length=1024, description="The `nextCursor` of the previous page"),

@@ -2,10 +2,10 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from src.application import shipping
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import CurrentPrincipal, location
 from src.presentation.rest.schemas import problems
 from src.presentation.rest.shipping_schemas import (
     ShipmentResponse,
@@ -22,12 +22,17 @@ shipments = APIRouter(prefix="/shipments", tags=["shipping"])
     "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 409, 422)
 )
 async def ship_order(
-    order_id: UUID, body: ShipRequest, principal: CurrentPrincipal, response: Response
+    order_id: UUID,
+    body: ShipRequest,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
 ) -> ShipmentResponse:
-    """Ship your part of a paid order (a seller with items in it), once.
+    """Ship your part of an order (a seller with items in it).
 
-    When every seller in the order has shipped, the order becomes `shipped`. An order that
-    is not paid, or a second shipment from the same seller → 409 `invalidState`.
+    Once per seller, when the order is paid. When every seller in the order has shipped, the
+    order becomes `shipped`. An order that is not paid, or a second shipment from the same
+    seller → 409 `invalidState`.
     """
     shipment = await shipping.ship_order(
         principal=principal,
@@ -35,26 +40,32 @@ async def ship_order(
         carrier=body.carrier,
         tracking_number=body.tracking_number,
     )
-    response.headers["Location"] = f"/api/v1/shipments/{shipment.id}"
+    response.headers["Location"] = location(request, read_shipment, shipment_id=shipment.id)
     return ShipmentResponse.of(shipment)
 
 
 @order_shipments.get("", responses=problems(401, 404, 422))
-async def list_shipments(order_id: UUID, principal: CurrentPrincipal) -> ShipmentsResponse:
-    """The order's shipments, for whoever may see the order."""
+async def list_order_shipments(order_id: UUID, principal: CurrentPrincipal) -> ShipmentsResponse:
+    """List an order's shipments.
+
+    For whoever may see the order.
+    """
     found = await shipping.list_shipments(principal=principal, order_id=order_id)
     return ShipmentsResponse(items=[ShipmentResponse.of(shipment) for shipment in found])
 
 
 @shipments.get("/{shipment_id}", responses=problems(401, 404, 422))
 async def read_shipment(shipment_id: UUID, principal: CurrentPrincipal) -> ShipmentResponse:
-    """One shipment, for whoever may see its order."""
+    """Read a shipment.
+
+    For whoever may see its order.
+    """
     shipment = await shipping.get_shipment(principal=principal, shipment_id=shipment_id)
     return ShipmentResponse.of(shipment)
 
 
 @shipments.patch("/{shipment_id}", responses=problems(401, 403, 404, 409, 422))
-async def update_shipment(
+async def deliver_shipment(
     shipment_id: UUID, body: UpdateShipmentRequest, principal: CurrentPrincipal
 ) -> ShipmentResponse:
     """Mark a shipment delivered (its seller, or an admin).

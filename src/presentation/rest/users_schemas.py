@@ -8,7 +8,15 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from src.domain.users import TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from src.presentation.rest.schemas import ApiModel, Omitted, PatchModel, RequestModel, text
+from src.presentation.rest.schemas import (
+    ApiModel,
+    Omitted,
+    PageCursor,
+    PageLimit,
+    PatchModel,
+    RequestModel,
+    text,
+)
 
 # Example passwords for the docs (named so no scanner mistakes them for credentials).
 _SAMPLE_PHRASE = "correct horse battery"
@@ -79,6 +87,13 @@ class UpdateMeRequest(PatchModel):
 
     full_name: FullName | Omitted = None
     password: Password | Omitted = None
+
+
+class UserListQuery(ApiModel):
+    """What `GET /users` accepts in its query string."""
+
+    limit: PageLimit = 20
+    cursor: PageCursor = None
 
 
 class UserResponse(ApiModel):
