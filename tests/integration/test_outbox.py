@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import OutboxTable
 from src.infrastructure.events import Event, Relay, Subscriber, list_events, record_event
 from src.infrastructure.events.outbox import requeue_event
@@ -31,19 +31,19 @@ async def raise_events(count: int, *, then_fail: bool = False) -> None:
 @transaction(readonly=True)
 async def undelivered() -> int:
     statement = select(func.count()).where(OutboxTable.delivered_at.is_(None))
-    return int((await current_session().execute(statement)).scalar_one())
+    return int((await (await current_connection()).execute(statement)).scalar_one())
 
 
 @transaction(readonly=True)
 async def delivered() -> int:
     statement = select(func.count()).where(OutboxTable.delivered_at.is_not(None))
-    return int((await current_session().execute(statement)).scalar_one())
+    return int((await (await current_connection()).execute(statement)).scalar_one())
 
 
 @transaction(readonly=True)
 async def attempts() -> Counter[int]:
     """How many events were claimed how many times."""
-    rows = await current_session().execute(select(OutboxTable.attempts))
+    rows = await (await current_connection()).execute(select(OutboxTable.attempts))
     return Counter(row.attempts for row in rows)
 
 

@@ -4,7 +4,7 @@ open a transaction (each statement reads the latest commit, like READ COMMITTED)
 import pytest
 from sqlalchemy import Connection, event, text
 
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, current_session, transaction
 from src.infrastructure.runtime import Runtime
 from tests.conftest import POSTGRES_URL
 
@@ -16,7 +16,7 @@ pytestmark = [
 
 @transaction(readonly=True)
 async def pragma(name: str) -> object:
-    return (await current_session().execute(text(f"PRAGMA {name}"))).scalar_one()
+    return (await (await current_connection()).execute(text(f"PRAGMA {name}"))).scalar_one()
 
 
 @transaction
