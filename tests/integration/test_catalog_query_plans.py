@@ -6,7 +6,7 @@ import pytest
 
 from src.domain.catalog import ProductFilter, ProductSort
 from src.domain.catalog.repository import _filter_parameters, _listing
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.runtime import Runtime
 from tests.conftest import POSTGRES_URL
 
@@ -20,7 +20,7 @@ pytestmark = [
 async def plan(sort: ProductSort, product_filter: ProductFilter, *, paged: bool) -> str:
     """SQLite's plan for a listing; the plan does not depend on the bound values."""
     statement = _listing(sort, frozenset(_filter_parameters(product_filter)), paged=paged)
-    connection = await current_session().connection()
+    connection = await current_connection()
     sql = str(statement.compile(dialect=connection.dialect))
     placeholders = (None,) * sql.count("?")
     result = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", placeholders)

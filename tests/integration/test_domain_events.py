@@ -23,7 +23,7 @@ from src.domain.orders.events import (
 from src.domain.payments.events import RefundRequested
 from src.domain.users import Principal, Role
 from src.domain.users.events import UserRegistered
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import OutboxTable
 from src.infrastructure.errors import AppError
 from src.infrastructure.runtime import Runtime
@@ -34,7 +34,7 @@ ADDRESS = ShippingAddress(full_name="A", line1="1 Main", city="X", postal_code="
 
 @transaction(readonly=True)
 async def outbox() -> list[object]:
-    rows = await current_session().execute(
+    rows = await (await current_connection()).execute(
         select(OutboxTable.topic, OutboxTable.version, OutboxTable.payload).order_by(
             OutboxTable.created_at
         )

@@ -15,7 +15,7 @@ from src.config.settings import IdempotencySettings
 from src.domain.clock import utcnow
 from src.domain.idempotency import Answer
 from src.domain.users import Role
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, current_session, transaction
 from src.infrastructure.database.tables import IdempotencyKeysTable, UsersTable
 from src.infrastructure.errors import Conflict
 from src.infrastructure.runtime import Runtime, start_runtime, stop_runtime
@@ -63,7 +63,7 @@ async def rename(user_id: UUID, name: str) -> str:
 
 @transaction(readonly=True)
 async def name_of(user_id: UUID) -> str:
-    row = await current_session().execute(
+    row = await (await current_connection()).execute(
         select(UsersTable.full_name).where(UsersTable.id == user_id)
     )
     return str(row.scalar_one())
@@ -85,13 +85,13 @@ async def age_keys(by: timedelta, *, leases_only: bool = False) -> None:
 
 @transaction(readonly=True)
 async def key_count() -> int:
-    return int((await current_session().execute(select(func.count()).select_from(
+    return int((await (await current_connection()).execute(select(func.count()).select_from(
         IdempotencyKeysTable))).scalar_one())  # fmt: skip
 
 
 @transaction(readonly=True)
 async def key_names() -> list[str]:
-    rows = await current_session().execute(select(IdempotencyKeysTable.key))
+    rows = await (await current_connection()).execute(select(IdempotencyKeysTable.key))
     return sorted(rows.scalars())
 
 
@@ -180,8 +180,9 @@ async def test_keys_last_as_configured(user: UUID, runtime: Runtime) -> None:
 
     @transaction(readonly=True)
     async def expiry() -> timedelta:
-        row = (await current_session().execute(select(IdempotencyKeysTable))).scalar_one()
-        return row.expires_at - before
+        statement = select(IdempotencyKeysTable.expires_at)
+        expires_at = (await (await current_connection()).execute(statement)).scalar_one()
+        return expires_at - before
 
     lifetime = await expiry()
     hours = runtime.settings.idempotency.ttl_hours
@@ -199,8 +200,9 @@ async def test_a_key_lasts_the_configured_period_not_the_default(
 
     @transaction(readonly=True)
     async def expiry() -> datetime:
-        row = (await current_session().execute(select(IdempotencyKeysTable))).scalar_one()
-        return row.expires_at
+        statement = select(IdempotencyKeysTable.expires_at)
+        expires_at: datetime = (await (await current_connection()).execute(statement)).scalar_one()
+        return expires_at
 
     assert before + timedelta(hours=48) <= await expiry() <= after + timedelta(hours=48)
 

@@ -19,7 +19,7 @@ from src.application.relay import Relay
 from src.domain.events import DomainEvent
 from src.domain.outbox import Event, RetryPolicy
 from src.domain.users import Principal, Role
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import OutboxTable
 from src.infrastructure.runtime import Runtime
 
@@ -45,19 +45,19 @@ async def raise_events(count: int, *, then_fail: bool = False) -> None:
 @transaction(readonly=True)
 async def undelivered() -> int:
     statement = select(func.count()).where(OutboxTable.delivered_at.is_(None))
-    return int((await current_session().execute(statement)).scalar_one())
+    return int((await (await current_connection()).execute(statement)).scalar_one())
 
 
 @transaction(readonly=True)
 async def delivered() -> int:
     statement = select(func.count()).where(OutboxTable.delivered_at.is_not(None))
-    return int((await current_session().execute(statement)).scalar_one())
+    return int((await (await current_connection()).execute(statement)).scalar_one())
 
 
 @transaction(readonly=True)
 async def attempts() -> Counter[int]:
     """How many events were claimed how many times."""
-    rows = await current_session().execute(select(OutboxTable.attempts))
+    rows = await (await current_connection()).execute(select(OutboxTable.attempts))
     return Counter(row.attempts for row in rows)
 
 

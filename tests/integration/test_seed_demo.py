@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from seed import demo
 from src.application.catalog import list_categories
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import ProductsTable, UsersTable
 from src.infrastructure.runtime import Runtime
 
@@ -14,8 +14,9 @@ pytestmark = pytest.mark.database
 
 @transaction(readonly=True)
 async def counts() -> tuple[int, int]:
-    products = (await current_session().execute(select(func.count(ProductsTable.id)))).scalar()
-    users = (await current_session().execute(select(func.count(UsersTable.id)))).scalar()
+    connection = await current_connection()
+    products = (await connection.execute(select(func.count(ProductsTable.id)))).scalar()
+    users = (await connection.execute(select(func.count(UsersTable.id)))).scalar()
     return int(products or 0), int(users or 0)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.config.settings import DatabaseSettings, Settings
-from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database import current_connection, current_session, transaction
 from src.infrastructure.database.fast_aiosqlite import OneTripConnection
 from src.infrastructure.runtime import Runtime
 from tests.conftest import POSTGRES_URL, make_settings
@@ -34,7 +34,7 @@ def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
 
 @transaction(readonly=True)
 async def pragma(name: str) -> object:
-    return (await current_session().execute(text(f"PRAGMA {name}"))).scalar_one()
+    return (await (await current_connection()).execute(text(f"PRAGMA {name}"))).scalar_one()
 
 
 @transaction
@@ -104,13 +104,13 @@ async def write_notes(*bodies: str, fail: bool = False) -> int | None:
 
 @transaction(readonly=True)
 async def read_notes() -> list[str]:
-    rows = await current_session().execute(text("SELECT body FROM notes ORDER BY id"))
+    rows = await (await current_connection()).execute(text("SELECT body FROM notes ORDER BY id"))
     return list(rows.scalars())
 
 
 @transaction(readonly=True)
 async def read_nothing() -> None:
-    await current_session().execute(text("SELECT 1"))
+    await (await current_connection()).execute(text("SELECT 1"))
 
 
 async def _adapter_of(engine: AsyncEngine) -> type:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 
 from src.domain.pagination import Fetched
 from src.domain.users.entities import Credentials, RefreshToken, Role, User
@@ -24,6 +24,7 @@ _USER_COLUMNS = (
 )
 # Built once: a prepared statement's cache key is computed once, not per request.
 _USER_BY_ID = select(*_USER_COLUMNS).where(UsersTable.id == bindparam("user_id"))
+_INSERT_USER, _INSERT_TOKEN = insert(UsersTable), insert(RefreshTokensTable)
 _NEWEST_FIRST = (UsersTable.created_at, UsersTable.id)
 _ROW_KEY = operator.attrgetter("created_at", "id")
 _USERS_NEWEST_FIRST = (
@@ -60,17 +61,21 @@ class UserRepository(BaseRepository[UsersTable]):
     conflicts = {"uq_users_email_normalized": _email_taken}  # noqa: RUF012
 
     async def add(self, user: User, *, email_normalized: str, password_hash: str) -> User:
-        row = UsersTable(
-            id=user.id,
-            email=user.email,
-            email_normalized=email_normalized,
-            full_name=user.full_name,
-            role=user.role.value,
-            password_hash=password_hash,
-            created_at=user.created_at,
-            updated_at=user.updated_at,
+        """Store a new account; `emailTaken` if another holds the same normalized email."""
+        await self._execute(
+            _INSERT_USER,
+            {
+                "id": user.id,
+                "email": user.email,
+                "email_normalized": email_normalized,
+                "full_name": user.full_name,
+                "role": user.role.value,
+                "password_hash": password_hash,
+                "created_at": user.created_at,
+                "updated_at": user.updated_at,
+            },
         )
-        return _to_user(await self._add(row))
+        return user
 
     async def get(self, user_id: UUID) -> User | None:
         row = (await self._execute(_USER_BY_ID, {"user_id": user_id})).one_or_none()
@@ -103,18 +108,22 @@ class UserRepository(BaseRepository[UsersTable]):
         password_hash: str | None = None,
         role: Role | None = None,
     ) -> User | None:
-        row = await self._get(user_id)
-        if row is None:
-            return None
+        """Change the given fields of an account; the account as it is now, None if unknown."""
+        values: dict[str, object] = {"updated_at": updated_at}
         if full_name is not None:
-            row.full_name = full_name
+            values["full_name"] = full_name
         if password_hash is not None:
-            row.password_hash = password_hash
+            values["password_hash"] = password_hash
         if role is not None:
-            row.role = role.value
-        row.updated_at = updated_at
-        await self._flush()
-        return _to_user(row)
+            values["role"] = role.value
+        statement = (
+            update(UsersTable)
+            .where(UsersTable.id == user_id)
+            .values(values)
+            .returning(*_USER_COLUMNS)
+        )
+        row = (await self._execute(statement)).one_or_none()
+        return None if row is None else _to_user(row)
 
     async def list_newest_first(
         self, after: tuple[datetime, UUID] | None, count: int
@@ -147,16 +156,17 @@ class RefreshTokenRepository(BaseRepository[RefreshTokensTable]):
     table = RefreshTokensTable
 
     async def add(self, token: RefreshToken, *, token_hash: str) -> None:
-        await self._add(
-            RefreshTokensTable(
-                id=token.id,
-                token_hash=token_hash,
-                user_id=token.user_id,
-                family_id=token.family_id,
-                created_at=token.created_at,
-                expires_at=token.expires_at,
-                revoked_at=token.revoked_at,
-            )
+        await self._execute(
+            _INSERT_TOKEN,
+            {
+                "id": token.id,
+                "token_hash": token_hash,
+                "user_id": token.user_id,
+                "family_id": token.family_id,
+                "created_at": token.created_at,
+                "expires_at": token.expires_at,
+                "revoked_at": token.revoked_at,
+            },
         )
 
     async def find_by_hash(self, token_hash: str) -> RefreshToken | None:
@@ -173,8 +183,7 @@ class RefreshTokenRepository(BaseRepository[RefreshTokensTable]):
             .where(RefreshTokensTable.id == token_id, RefreshTokensTable.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        result = await self._execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(await self._execute_count(statement))
 
     async def revoke_family(self, family_id: UUID, *, now: datetime) -> None:
         """Revoke every token issued from one login."""

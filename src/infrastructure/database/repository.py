@@ -1,8 +1,8 @@
 """`BaseRepository[Table]`: what every domain repository builds on.
 
-A repository works inside the running `@transaction` (it never opens, commits or closes a
-session), flushes so that database errors surface at the statement that caused them, and
-turns integrity errors into the domain's `Conflict` exactly once.
+A repository works inside the running `@transaction` (it never opens, commits or closes
+one) through SQLAlchemy Core statements, each run at once, so that a database error surfaces
+at the statement that caused it; integrity errors become the domain's `Conflict` exactly once.
 """
 
 import re
@@ -13,14 +13,9 @@ from sqlalchemy import CursorResult, Executable, Result, Select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.infrastructure.database.base import Base
-from src.infrastructure.database.transaction import (
-    current_connection,
-    current_dialect,
-    current_session,
-)
+from src.infrastructure.database.transaction import current_connection, current_dialect
 from src.infrastructure.errors import Conflict
 
 TableT = TypeVar("TableT", bound=Base)
@@ -36,25 +31,6 @@ class BaseRepository(Generic[TableT]):
     table: ClassVar[type[Base]]
     # Unique-constraint name -> the error raised when an insert or update violates it.
     conflicts: ClassVar[Mapping[str, Callable[[], Conflict]]] = {}
-
-    @property
-    def session(self) -> AsyncSession:
-        return current_session()
-
-    async def _get(self, primary_key: Any) -> TableT | None:
-        row = await self.session.get(self.table, primary_key)
-        return cast("TableT | None", row)
-
-    async def _add(self, row: TableT) -> TableT:
-        self.session.add(row)
-        await self._flush()
-        return row
-
-    async def _flush(self) -> None:
-        try:
-            await self.session.flush()
-        except IntegrityError as error:
-            raise self._conflict_for(error) from error
 
     async def _execute(
         self,

@@ -4,10 +4,10 @@ The outermost call binds the operation's transaction to a ContextVar, runs the o
 commits on success, rolls back on any exception and re-raises it, and always releases the
 connection and resets the ContextVar. A nested call joins the outer transaction.
 
-A writing operation works in a fresh `AsyncSession`. A read-only one starts with nothing
-checked out: its first statement takes a connection from the read-only pool, and a session
-is made on that same connection only if something asks for one (an ORM `get`). Most reads are
-Core statements, and a session they would never use costs a tenth of a cheap request.
+A writing operation works in a fresh `AsyncSession`, whose connection its Core statements
+use. A read-only one has no session at all: it starts with nothing checked out, and its first
+statement takes a connection from the read-only pool, which every later statement of the
+operation shares and which is returned when the operation ends.
 
 One error is translated on its way out: a database that cannot be reached (down, restarting,
 out of connections) leaves as `ServiceUnavailable` (`databaseUnavailable`), chained to the
@@ -35,9 +35,8 @@ class _ActiveTransaction:
     database: Database
     readonly: bool
     owner: asyncio.Task[object] | None
-    session: AsyncSession | None = None
+    session: AsyncSession | None = None  # a writing operation's; a read-only one has none
     connection: AsyncConnection | None = None
-    owns_connection: bool = False  # checked out by a read-only operation, not by its session
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -71,13 +70,11 @@ def _current() -> _ActiveTransaction:
 
 
 def current_session() -> AsyncSession:
-    """The session of the running transaction; a programming error outside of one."""
+    """The session of the running write transaction; a programming error outside of one, and
+    inside a read-only one, which runs Core statements on its connection alone."""
     active = _current()
-    if active.session is None:  # a read-only operation: on its connection, if it has one
-        sessions = active.database.readonly_sessions
-        active.session = (
-            sessions() if active.connection is None else sessions(bind=active.connection)
-        )
+    if active.session is None:
+        raise ProgrammingError("a read-only transaction has no session; use current_connection()")
     return active.session
 
 
@@ -89,8 +86,8 @@ def current_dialect() -> str:
 async def current_connection() -> AsyncConnection:
     """The connection of the running transaction's session, for Core statements.
 
-    Core statements skip the ORM's execution machinery, which a repository that maps rows to
-    entities itself does not need; they run in the same transaction as the session's work.
+    Repositories map rows to entities themselves and need none of the ORM's machinery. A
+    read-only operation checks its connection out of the read-only pool on first use.
     """
     active = _current()
     if active.connection is None:
@@ -98,7 +95,6 @@ async def current_connection() -> AsyncConnection:
             active.connection = await active.session.connection()
         else:
             active.connection = await active.database.readonly_engine.connect()
-            active.owns_connection = True
     return active.connection
 
 
@@ -157,7 +153,7 @@ async def _run_outermost(call: Callable[[], Awaitable[R]], *, readonly: bool) ->
     database = bound_database()
     slots = database.readonly_slots if readonly else database.write_slots
     async with slots:
-        # A writing operation's session; a read-only one makes its own only if asked to.
+        # A writing operation's session; a read-only one only ever takes a connection.
         writes = None if readonly else database.sessions()
         active = _ActiveTransaction(database, readonly, asyncio.current_task(), session=writes)
         token = _active.set(active)
@@ -189,10 +185,10 @@ async def _rollback(session: AsyncSession) -> None:
 
 
 async def _release(active: _ActiveTransaction) -> None:
-    """Close the session and return the connection to its pool."""
+    """Close the session, or a read-only operation's connection, returning it to its pool."""
     if active.session is not None:
         await _close_or_discard(active.session)
-    if active.owns_connection and active.connection is not None:
+    elif active.connection is not None:
         await _close_or_discard(active.connection)
 
 
