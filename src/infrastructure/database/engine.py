@@ -39,12 +39,11 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Database:
-    """The two engines and their session factories."""
+    """The two engines, the writing side's session factory, and the queues before each."""
 
     engine: AsyncEngine
     readonly_engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    readonly_sessions: async_sessionmaker[AsyncSession]
     # One slot per pooled connection. Operations queue here, first come first served, before
     # they take a connection: the pool itself lets a newcomer take a connection that was just
     # returned ahead of those already waiting, which starves a few requests for seconds under
@@ -66,7 +65,6 @@ def create_database(settings: DatabaseSettings) -> Database:
         engine=engine,
         readonly_engine=readonly_engine,
         sessions=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
-        readonly_sessions=async_sessionmaker(readonly_engine, expire_on_commit=False),
         write_slots=asyncio.Semaphore(_capacity(settings, readonly=False)),
         readonly_slots=asyncio.Semaphore(_capacity(settings, readonly=True)),
     )
