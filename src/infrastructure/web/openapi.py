@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from src.infrastructure.web.openapi_components import complete_document
 from src.infrastructure.web.problems import PROBLEM_JSON
 
 
@@ -58,6 +59,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
             )
             _describe_errors_as_problems(schema)
+            complete_document(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
