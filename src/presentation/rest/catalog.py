@@ -52,7 +52,10 @@ async def read_product(product_id: UUID) -> ProductResponse:
 async def create_product(
     body: CreateProductRequest, principal: CurrentPrincipal, request: Request, response: Response
 ) -> ProductResponse:
-    """Put a product up for sale (sellers and admins)."""
+    """Put a product up for sale (sellers and admins).
+
+    The caller is its seller; it is listed at once. A buyer → 403.
+    """
     product = await catalog.create_product(
         principal=principal,
         title=body.title,
@@ -70,7 +73,10 @@ async def create_product(
 async def update_product(
     product_id: UUID, body: UpdateProductRequest, principal: CurrentPrincipal
 ) -> ProductResponse:
-    """Change a product (its seller or an admin)."""
+    """Change a product (its seller or an admin).
+
+    Fields left out stay as they are; orders already placed keep their snapshot.
+    """
     product = await catalog.update_product(
         principal=principal, product_id=product_id, changes=body.changes()
     )

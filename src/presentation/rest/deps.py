@@ -13,8 +13,13 @@ from src.infrastructure.web import API_PREFIX
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl=f"{API_PREFIX}/auth/token",
+    refreshUrl=f"{API_PREFIX}/auth/refresh",
     auto_error=False,
-    description="Log in with your email as the username.",
+    description="Log in with your email as the username. Access tokens are short-lived JWTs "
+    "(`AUTH__ACCESS_TOKEN_TTL`, 900 s by default) handled as RFC8725 advises: one algorithm, "
+    "pinned (HS256 unless configured), `alg: none` refused, expiry always checked. Renew one "
+    "with the refresh token from `POST /auth/login` at `POST /auth/refresh` (JSON "
+    "`{refreshToken}`), which answers a new pair.",
 )
 
 

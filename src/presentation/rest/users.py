@@ -16,13 +16,19 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("/me", responses=problems(401))
 async def read_current_user(principal: CurrentPrincipal) -> UserResponse:
-    """Read the current user."""
+    """Read the current user.
+
+    The account the bearer token was issued to.
+    """
     return UserResponse.of(await users.get_me(principal=principal))
 
 
 @router.patch("/me", responses=problems(401, 422))
 async def update_current_user(body: UpdateMeRequest, principal: CurrentPrincipal) -> UserResponse:
-    """Change the current user's name or password."""
+    """Change the current user's name or password.
+
+    Fields left out stay as they are; a new password follows the registration rule.
+    """
     user = await users.update_me(
         principal=principal, full_name=body.full_name, password=body.password
     )
