@@ -10,7 +10,8 @@ the error handlers really do, so an operation added later is documented the same
 - every response carries `X-Request-ID`; under the API prefix every response but an
   unexpected failure also carries the `RateLimit-*` headers, and every operation may answer
   429 (with `Retry-After`) and 503 when the database does not answer;
-- a protected operation may answer 401 (with `WWW-Authenticate`); a public one says
+- a protected operation's OAuth2 scopes are the roles that may call it, any one of them;
+  it may answer 401 (with `WWW-Authenticate`); a public one says
   `security: []`; an operation with a body may answer 413;
 - a 201 carries `Location`; an operation taking an `Idempotency-Key` says `Idempotent-Replayed`;
 - an operation answering a resource (or a page or list of them) links to every operation
@@ -173,6 +174,18 @@ def _describe_shared_responses(schema: Json, *, api_prefix: str) -> None:
             response["headers"] = {name: {"$ref": _HEADERS + name} for name in names}
 
 
+def _scopes_as_alternatives(schema: Json) -> None:
+    """An operation's scopes are the roles that may call it, any one of them: OpenAPI says
+    "any one" with one security requirement per scope ("all of them" with a list)."""
+    for _path, operation in _operations(schema):
+        operation["security"] = [
+            {scheme: [scope]} if scopes else {scheme: []}
+            for requirement in operation.get("security", [])
+            for scheme, scopes in requirement.items()
+            for scope in scopes or [None]
+        ]
+
+
 def _optional_parameters_without_null(schema: Json) -> None:
     """A parameter left out is absent, never `null` (a query string cannot say null)."""
     for _path, operation in _operations(schema):
@@ -291,6 +304,7 @@ def install_openapi(app: FastAPI, *, api_prefix: str, servers: list[Json]) -> No
             component_schemas.update(_problem_schemas())
             components["headers"] = _header_components()
             _summarize(schema)
+            _scopes_as_alternatives(schema)
             _describe_shared_responses(schema, api_prefix=api_prefix)
             _optional_parameters_without_null(schema)
             _link_resources(schema)

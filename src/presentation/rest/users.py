@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from src.application import users
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import AsAdmin, CurrentPrincipal
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 from src.presentation.rest.users_schemas import UpdateMeRequest, UserListQuery, UserResponse
@@ -37,7 +37,7 @@ async def update_current_user(body: UpdateMeRequest, principal: CurrentPrincipal
 
 @router.get("", responses=problems(401, 403, 422), openapi_extra=query_parameters(UserListQuery))
 async def list_users(
-    principal: CurrentPrincipal,
+    principal: AsAdmin,
     query: Annotated[UserListQuery, query_model(UserListQuery)],
 ) -> PageResponse[UserResponse]:
     """List every account (admins).
