@@ -9,11 +9,9 @@
   the same named type as a body field does.
 - Every string enum among the components gains `x-enum-varnames`, readable constant names for
   generated clients (`-createdAt` → `CREATED_AT_DESC`, `pendingPayment` → `PENDING_PAYMENT`).
-- An optional parameter is not `anyOf: [X, null]`: a query string or header cannot send null,
-  and leaving the parameter out is what `required: false` says.
-- A string of a fixed-length format (uuid, date-time, date) gets its `maxLength`.
 - Nulls that FastAPI drops from examples (it writes the document with `exclude_none`) go
   back where the schema requires the property: a required, nullable field shown as null.
+- The component schemas are listed by name.
 """
 
 import re
@@ -23,11 +21,6 @@ from typing import Any, Final
 # The key of an operation's `openapi_extra` whose schemas belong in `components/schemas`.
 SCHEMAS_KEY: Final = "x-schemas"
 
-# The longest text of each format pydantic writes or reads: a UUID's 36 characters;
-# `2026-11-22T17:00:24.934934+00:00`; `2026-11-22`.
-FORMAT_LENGTHS: Final = {"uuid": 36, "date-time": 32, "date": 10}
-
-_NULL: Final = {"type": "null"}
 # How pydantic names a generic model's schema: `PageResponse[ProductResponse]` is
 # `PageResponse_ProductResponse_`.
 _GENERIC_NAME: Final = re.compile(r"\w+_\w+_")
@@ -42,16 +35,13 @@ def complete_document(document: dict[str, Any]) -> None:
             if not isinstance(operation, dict):
                 continue
             _collect_schemas(operation.pop(SCHEMAS_KEY, {}), components)
-            for parameter in operation.get("parameters", ()):
-                if not parameter.get("required", False) and "schema" in parameter:
-                    parameter["schema"] = _without_null(parameter["schema"])
     _name_by_titles(document, components)
     for schema in components.values():
         _name_enum_values(schema)
-    _bound_formatted_strings(document)
     for schema in components.values():
         for example in schema.get("examples", ()):
             _restore_nulls(example, schema, components)
+    document["components"]["schemas"] = dict(sorted(components.items()))
 
 
 def _collect_schemas(schemas: dict[str, Any], components: dict[str, Any]) -> None:
@@ -90,16 +80,6 @@ def _rewrite_references(node: Any, references: dict[str, str]) -> None:
             _rewrite_references(value, references)
 
 
-def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` without its null alternative, its other keywords (description, title) kept."""
-    choices = schema.get("anyOf")
-    if not isinstance(choices, list) or _NULL not in choices or len(choices) != 2:  # noqa: PLR2004
-        return schema
-    (kept,) = (choice for choice in choices if choice != _NULL)
-    rest = {key: value for key, value in schema.items() if key not in {"anyOf", "default"}}
-    return {**kept, **rest}
-
-
 def constant_name(value: str) -> str:
     """A readable constant name for an enum value: `-createdAt` → `CREATED_AT_DESC`."""
     descending = value.startswith("-")
@@ -117,20 +97,6 @@ def _name_enum_values(schema: dict[str, Any]) -> None:
         if len(set(names)) != len(names):
             raise ValueError(f"Enum values {values} do not have distinct constant names")
         schema["x-enum-varnames"] = names
-
-
-def _bound_formatted_strings(node: Any) -> None:
-    """Give each string schema of a fixed-length format its `maxLength`, examples aside."""
-    if isinstance(node, list):
-        for item in node:
-            _bound_formatted_strings(item)
-    elif isinstance(node, dict):
-        length = FORMAT_LENGTHS.get(node.get("format", ""))
-        if node.get("type") == "string" and length is not None:
-            node.setdefault("maxLength", length)
-        for key, value in node.items():
-            if key not in {"example", "examples"}:
-                _bound_formatted_strings(value)
 
 
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
