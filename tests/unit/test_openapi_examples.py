@@ -270,6 +270,11 @@ def test_integers_have_a_width_and_bounds_and_money_is_64_bit() -> None:
     price = schemas["ProductResponse"]["properties"]["price"]
     assert price["format"] == "int64"
     assert price["maximum"] == catalog_schemas.MAX_PRICE
+    assert type(price["maximum"]) is int  # exactly, not FastAPI's float
+    # A count may be any 64-bit integer: below 2⁶³, which (unlike 2⁶³ − 1) a float holds.
+    revenue = schemas["ProductOrdersResponse"]["properties"]["revenue"]
+    assert revenue["exclusiveMaximum"] == 2**63
+    assert revenue["format"] == "int64"
     assert schemas["OrderLineRequest"]["properties"]["quantity"]["format"] == "int32"
     assert schemas["OrderResponse"]["properties"]["total"]["format"] == "int64"
 

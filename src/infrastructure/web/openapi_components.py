@@ -11,6 +11,8 @@
   generated clients (`-createdAt` → `CREATED_AT_DESC`, `pendingPayment` → `PENDING_PAYMENT`).
 - Nulls that FastAPI drops from examples (it writes the document with `exclude_none`) go
   back where the schema requires the property: a required, nullable field shown as null.
+- Bounds are written as integers where they are (FastAPI's document model holds them as
+  floats: `maximum: 100.0`), so that a bound reads as exactly as it was given.
 - The component schemas are listed by name.
 """
 
@@ -25,6 +27,7 @@ SCHEMAS_KEY: Final = "x-schemas"
 # `PageResponse_ProductResponse_`.
 _GENERIC_NAME: Final = re.compile(r"\w+_\w+_")
 _COMPONENTS_PREFIX: Final = "#/components/schemas/"
+_BOUNDS: Final = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
 
 
 def complete_document(document: dict[str, Any]) -> None:
@@ -41,6 +44,7 @@ def complete_document(document: dict[str, Any]) -> None:
     for schema in components.values():
         for example in schema.get("examples", ()):
             _restore_nulls(example, schema, components)
+    _integral_bounds(document)
     document["components"]["schemas"] = dict(sorted(components.items()))
 
 
@@ -97,6 +101,18 @@ def _name_enum_values(schema: dict[str, Any]) -> None:
         if len(set(names)) != len(names):
             raise ValueError(f"Enum values {values} do not have distinct constant names")
         schema["x-enum-varnames"] = names
+
+
+def _integral_bounds(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _integral_bounds(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BOUNDS and isinstance(value, float) and value.is_integer():
+                node[key] = int(value)
+            elif key not in {"example", "examples"}:
+                _integral_bounds(value)
 
 
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

@@ -119,9 +119,9 @@ class CreateProductRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [LAMP]})
 
     title: Title
-    description: Description = server_default("")
+    description: Description = server_default("", "Any text, up to 5000 characters.")
     price: Price
-    currency: Currency = server_default("USD")
+    currency: Currency = server_default("USD", "ISO 4217 code.")
     stock: Stock
     category: Category
 

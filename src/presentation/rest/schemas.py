@@ -75,8 +75,12 @@ def width(minimum: int, maximum: int) -> Documented:
 
 
 def sent_integer(minimum: int, maximum: int) -> Documented:
-    """The bounds and `format` of an integer the server sends."""
-    return Documented(minimum=minimum, maximum=maximum, format=_width(minimum, maximum))
+    """The bounds and `format` of an integer the server sends.
+
+    FastAPI's document model holds bounds as floats: a bound a float cannot hold exactly
+    (2⁶³ − 1) is said as the exclusive bound above it (2⁶³), which one can."""
+    upper = {"maximum": maximum} if float(maximum) == maximum else {"exclusiveMaximum": maximum + 1}
+    return Documented(minimum=minimum, format=_width(minimum, maximum), **upper)
 
 
 def sent_text(max_length: int, *, min_length: int = 1) -> Documented:
