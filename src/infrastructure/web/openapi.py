@@ -12,7 +12,7 @@ the error handlers really do, so an operation added later is documented the same
   429 (with `Retry-After`) and 503 when the database does not answer;
 - a protected operation's OAuth2 scopes are the roles that may call it, any one of them;
   it may answer 401 (with `WWW-Authenticate`); a public one says
-  `security: []`; an operation with a body may answer 413;
+  `security: []`; any operation may answer 413 (a body over the limit, whatever the method);
 - a 201 carries `Location`; an operation taking an `Idempotency-Key` says `Idempotent-Replayed`;
 - an operation answering a resource (or a page or list of them) links to every operation
   whose path takes that resource's id, so tools can follow real ids (OpenAPI `links`).
@@ -160,8 +160,8 @@ def _describe_shared_responses(schema: Json, *, api_prefix: str) -> None:
             responses.setdefault("401", _problem_response("Missing, expired or revoked token"))
         else:
             operation["security"] = []
-        if "requestBody" in operation:
-            responses.setdefault("413", _problem_response("The request body is too large"))
+        # Any request, whatever its method, is refused if its body is over the limit.
+        responses.setdefault("413", _problem_response("The request body is too large"))
         if counted:
             responses.setdefault("429", _problem_response("Too many requests; slow down"))
             responses.setdefault("503", _problem_response(_DATABASE_UNAVAILABLE))

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, JsonValue, TypeAdapter
 
 from src.domain.catalog import (
+    MAX_LISTED_CATEGORIES,
     CategorySummary,
     Product,
     ProductChanges,
@@ -37,8 +38,6 @@ MAX_STOCK: Final = 10**9
 MAX_TITLE: Final = 200
 MAX_DESCRIPTION: Final = 5000
 MAX_CATEGORY: Final = 100
-# Categories are listed whole (API.md: a small bounded collection); the bound is generous.
-MAX_CATEGORIES: Final = 10_000
 CURRENCY_PATTERN: Final = r"^[A-Z]{3}$"
 
 Title = Annotated[
@@ -204,7 +203,7 @@ class CategoryResponse(ApiModel):
 
 
 class CategoriesResponse(ApiModel):
-    items: Annotated[list[CategoryResponse], Documented(maxItems=MAX_CATEGORIES)] = Field(
-        description="Every category with an active product, by name; not paginated: a "
-        f"catalog is expected to keep under {MAX_CATEGORIES:,} categories"
+    items: Annotated[list[CategoryResponse], Documented(maxItems=MAX_LISTED_CATEGORIES)] = Field(
+        description="Every category with an active product, by name; not paginated, so at "
+        f"most the first {MAX_LISTED_CATEGORIES:,}"
     )

@@ -206,4 +206,4 @@ class TokenForm(BaseModel):
         Field(min_length=1, max_length=320, description="Your email", examples=["ada@example.com"]),
     ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-    grant_type: Literal["password"] | Omitted = None
+    grant_type: Literal["password"] = server_default("password")
