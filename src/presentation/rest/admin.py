@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from src.application import admin
 from src.domain.outbox import Event
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import AsAdmin
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, PageResponse, problems
 
@@ -80,7 +80,7 @@ class EventListQuery(ApiModel):
     "/events", responses=problems(401, 403, 422), openapi_extra=query_parameters(EventListQuery)
 )
 async def list_events(
-    principal: CurrentPrincipal,
+    principal: AsAdmin,
     query: Annotated[EventListQuery, query_model(EventListQuery)],
 ) -> PageResponse[EventResponse]:
     """List the domain events (admins).
@@ -95,7 +95,7 @@ async def list_events(
 
 
 @router.post("/events/{event_id}/requeue", responses=problems(401, 403, 404, 409, 422))
-async def requeue_event(event_id: UUID, principal: CurrentPrincipal) -> EventResponse:
+async def requeue_event(event_id: UUID, principal: AsAdmin) -> EventResponse:
     """Queue a dead event for delivery again (admins).
 
     An event that is not dead → 409 `invalidState`.

@@ -162,3 +162,17 @@ class OAuth2TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
     expires_in: int
+
+
+class TokenForm(BaseModel):
+    """The OAuth2 password flow's form (RFC 6749, section 4.3); fields it does not name, such
+    as `scope` or `client_id`, are ignored."""
+
+    model_config = ConfigDict(title="TokenForm")
+
+    username: Annotated[
+        str,
+        Field(min_length=1, max_length=320, description="Your email", examples=["ada@example.com"]),
+    ]
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+    grant_type: Literal["password"] | Omitted = None
