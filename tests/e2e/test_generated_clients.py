@@ -15,6 +15,7 @@ throttling failed logins after three. Each journey says it comes from an address
 (X-Forwarded-For, believed from the local proxy), so their login throttles do not meet.
 """
 
+import difflib
 import filecmp
 import os
 import re
@@ -115,18 +116,27 @@ def test_a_typescript_client_type_checks_strictly_and_runs_the_journey(live: Liv
     checked = run([NODE, "check-source.mjs", "journey.ts"], TYPESCRIPT)
     if checked.returncode:
         failures.append(f"journey.ts must read bodies through the types:\n{output(checked)}")
+    types: dict[str, list[str]] = {}
     # The defaults last, so that dist/ is what they compile to (the types do not reach the JS).
     for flags in (["--default-non-nullable", "false"], []):
-        generation = " ".join(["openapi-typescript", *flags]) if flags else "openapi-typescript"
+        generation = " ".join(["openapi-typescript", *flags])
         done = run([str(bin_ / "openapi-typescript"), str(live.schema), "-o", str(generated),
                     *flags], TYPESCRIPT)  # fmt: skip
         assert done.returncode == 0, f"{generation} failed:\n{output(done)}"
         warnings = [line for line in output(done).splitlines() if WARNING.search(line)]
         if warnings:
             failures.append(f"{generation} warned:\n" + "\n".join(warnings))
+        types[generation] = generated.read_text(encoding="utf-8").splitlines()
         compiled = run([str(bin_ / "tsc"), "-p", "tsconfig.json"], TYPESCRIPT)
         if compiled.returncode:
             failures.append(f"tsc --strict with {generation}:\n{_with_sources(output(compiled))}")
+    # Where the two differ, whether a field is sent hangs on a `default` the document gives it.
+    (strict, strict_types), (defaults, default_types) = types.items()
+    differences = "\n".join(
+        difflib.unified_diff(strict_types, default_types, strict, defaults, n=4, lineterm="")
+    )
+    if differences:
+        failures.append(f"the two generations differ:\n{differences}")
     journey = run([NODE, "dist/journey.js"], TYPESCRIPT,
                   env=os.environ | live.journey_environment("203.0.113.10"))  # fmt: skip
     if journey.returncode:

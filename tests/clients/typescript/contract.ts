@@ -42,6 +42,7 @@ export type CancelAnswers409 = Holds<Equal<ProblemAt<"/api/v1/orders/{order_id}/
 export type ProblemTypeIsAlwaysSent = Holds<Equal<Problem["type"], string>>;
 export type ProblemErrorsMayBeAbsent = Holds<IsOptional<Problem, "errors">>;
 export type TokenTypeIsAlwaysSent = Holds<Equal<Schemas["TokenPairResponse"]["tokenType"], "bearer">>;
+export type OAuth2TokenTypeIsAlwaysSent = Holds<Equal<Schemas["OAuth2TokenResponse"]["token_type"], "bearer">>;
 // Request fields with server-side defaults are optional to send.
 export type RoleIsOptional = Holds<IsOptional<Schemas["RegisterRequest"], "role">>;
 export type CurrencyIsOptional = Holds<IsOptional<Schemas["CreateProductRequest"], "currency">>;
