@@ -33,9 +33,9 @@ from marketplace_client.models import (
     PlaceOrderRequest,
     Problem,
     RegisterRequest,
-    RegisterRequestRole,
     ShippingAddressModel,
     ShipRequest,
+    SignUpRole,
     UpdateShipmentRequest,
 )
 from marketplace_client.types import UNSET, Response, Unset
@@ -113,7 +113,7 @@ def journey() -> None:  # noqa: PLR0915 - one journey, step after step
         client=anonymous,
         body=RegisterRequest(
             email=seller_email, password=PASSWORD, full_name="Sam Seller",
-            role=RegisterRequestRole.SELLER,
+            role=SignUpRole.SELLER,
         ),
     )  # fmt: skip
     seller = success(answer, 201)
