@@ -29,16 +29,20 @@ def _examples(model: type[BaseModel]) -> Any:
     return extra.get("examples") if isinstance(extra, dict) else None
 
 
-def documented_models() -> list[type[BaseModel]]:
+def models_of(kind: type[BaseModel]) -> list[type[BaseModel]]:
+    """The `kind` models the schema modules define."""
     return [
         value
         for module in SCHEMA_MODULES
         for value in vars(module).values()
         if isinstance(value, type)
-        and issubclass(value, ApiModel)
+        and issubclass(value, kind)
         and value.__module__ == module.__name__
-        and isinstance(_examples(value), list)
     ]
+
+
+def documented_models() -> list[type[BaseModel]]:
+    return [model for model in models_of(ApiModel) if isinstance(_examples(model), list)]
 
 
 def test_the_main_request_and_response_models_carry_examples() -> None:
@@ -221,20 +225,9 @@ def test_a_field_the_server_defaults_is_optional_and_has_no_schema_default(
     assert f"Left out: {said}" in request["properties"][field]["description"]
 
 
-def request_models() -> list[type[BaseModel]]:
-    return [
-        value
-        for module in SCHEMA_MODULES
-        for value in vars(module).values()
-        if isinstance(value, type)
-        and issubclass(value, RequestModel)
-        and value.__module__ == module.__name__
-    ]
-
-
 def test_no_request_body_field_has_a_schema_default() -> None:
     schemas = _document()["components"]["schemas"]
-    models = request_models()
+    models = models_of(RequestModel)
     assert len(models) > 10
     for model in models:
         for field, property_schema in schemas[model.__name__]["properties"].items():
