@@ -151,6 +151,29 @@ async def test_the_oauth2_token_endpoint_answers_the_rfc_6749_shape(client: Asyn
     problem_of(wrong, 401, "invalidCredentials")
 
 
+async def test_the_token_form_documents_what_it_refuses(client: AsyncClient) -> None:
+    """Found by schemathesis: an empty username or password, and a `grant_type` the schema let
+    be null (which a form can only send as the text "null"), were valid by the schema but 422."""
+    user = await register(client)
+    for form in (
+        {"username": "", "password": PASSWORD},
+        {"username": user["email"], "password": ""},
+        {"username": user["email"], "password": PASSWORD, "grant_type": "null"},
+    ):
+        problem_of(await client.post(f"{API}/auth/token", data=form), 422, "validationError")
+    accepted = {"username": user["email"], "password": PASSWORD, "grant_type": "password"}
+    assert (await client.post(f"{API}/auth/token", data=accepted)).status_code == 200
+    schema = (await client.get("/openapi.json")).json()
+    body = schema["paths"][f"{API}/auth/token"]["post"]["requestBody"]
+    reference = body["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]["properties"]
+    assert fields["username"]["minLength"] == fields["password"]["minLength"] == 1
+    assert fields["grant_type"] == {
+        "type": "string", "pattern": "^password$", "default": "password", "title": "Grant Type",
+    }  # fmt: skip
+    assert "null" not in str(fields)
+
+
 async def test_refresh_rotates_the_pair_and_the_old_token_stops_working(
     client: AsyncClient,
 ) -> None:

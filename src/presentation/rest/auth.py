@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from src.application import auth
 from src.domain.users import Role
@@ -12,6 +11,7 @@ from src.presentation.rest.schemas import problems
 from src.presentation.rest.users import read_user
 from src.presentation.rest.users_schemas import (
     LoginRequest,
+    OAuth2TokenForm,
     OAuth2TokenResponse,
     RefreshRequest,
     RegisterRequest,
@@ -51,7 +51,7 @@ async def log_in(body: LoginRequest, address: ClientAddress) -> TokenPairRespons
 
 @router.post("/token", responses=problems(401, 422, 429))
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], address: ClientAddress
+    form: Annotated[OAuth2TokenForm, Depends()], address: ClientAddress
 ) -> OAuth2TokenResponse:
     """Get an access token with the OAuth2 password flow.
 

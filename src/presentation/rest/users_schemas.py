@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from fastapi import Form
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from src.domain.users import TokenPair, User
@@ -154,6 +155,31 @@ class TokenPairResponse(ApiModel):
             refresh_token=pair.refresh_token,
             expires_in=pair.expires_in,
         )
+
+
+class OAuth2TokenForm:
+    """The OAuth2 password grant's form (RFC 6749, section 4.3.2), as the docs' Authorize
+    button sends it.
+
+    FastAPI's `OAuth2PasswordRequestForm` documents less than it refuses: a form cannot tell an
+    empty field from a missing one, so an empty `username` or `password` is "Field required";
+    and a form has no null, so its nullable `grant_type` arrives as the text "null" and fails
+    its pattern. Here both are in the schema: non-empty credentials, and a `grant_type` that is
+    `password` or left out.
+    """
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[str, Form(min_length=1, description="Your email")],
+        password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str, Form(pattern="^password$")] = "password",
+        scope: Annotated[str, Form(description="Ignored: no scopes")] = "",
+        client_id: Annotated[str, Form(description="Ignored: public client")] = "",
+        client_secret: Annotated[str, Form(description="Ignored: public client")] = "",
+    ) -> None:
+        self.username = username
+        self.password = password
 
 
 class OAuth2TokenResponse(BaseModel):
