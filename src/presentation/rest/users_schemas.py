@@ -36,7 +36,15 @@ FullName = Annotated[
     text(200),
     Field(examples=["Ada Lovelace"]),
 ]
-Email = Annotated[EmailStr, Field(max_length=320, examples=["ada@example.com"])]
+Email = Annotated[
+    EmailStr,
+    Field(
+        max_length=320,
+        description="An address mail can reach: one on a special-use domain (RFC 6761:"
+        " `.test`, `.local`, `.localhost`, `.invalid`, `.onion`, `.arpa`) → 422",
+        examples=["ada@example.com"],
+    ),
+]
 RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=512)]
 
 
