@@ -17,7 +17,9 @@ from uuid import UUID
 from src.infrastructure.errors import FieldError, ValidationFailed
 
 _SIGNATURE_BYTES = 16
-MAX_CURSOR_LENGTH = 1024
+# Long enough for the longest key a listing pages by: a title of 200 characters that each
+# take four bytes in UTF-8 makes a cursor of about 1,200 characters.
+MAX_CURSOR_LENGTH = 2048
 
 
 def _b64encode(raw: bytes) -> str:
@@ -47,7 +49,9 @@ class CursorCodec:
 
     def encode(self, payload: dict[str, Any]) -> str:
         """An opaque cursor carrying `payload`."""
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        body = json.dumps(
+            payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False
+        ).encode()
         return _b64encode(body + self._sign(body))
 
     def decode(self, cursor: str) -> dict[str, Any]:

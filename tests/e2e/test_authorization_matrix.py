@@ -169,3 +169,26 @@ async def test_the_matrix_names_every_route_of_the_schema(client: AsyncClient) -
     }
     covered = {(method, _generic(path)) for method, path, _, _ in MATRIX} | UNAUTHENTICATED
     assert routes - covered == set(), "routes missing from the authorization matrix"
+
+
+def test_the_documented_scopes_are_the_roles_the_matrix_lets_through() -> None:
+    """The OpenAPI document names, as each operation's OAuth2 scopes, the roles that may call
+    it; the matrix, checked against the server above, says which roles get past a 403 (a
+    404 is a refusal only for the "other" users, who may not see the object)."""
+    from src.main import app  # noqa: PLC0415 - the assembled app's document
+
+    paths = {
+        _generic(path.removeprefix(API)): item for path, item in app.openapi()["paths"].items()
+    }
+    for method, path, _, expected in MATRIX:
+        allowed = {
+            role.removeprefix("other_")
+            for role, status in expected.items()
+            if role != "anonymous"
+            and (status < 400 or (status == 404 and not role.startswith("other_")))
+        }
+        security = paths[_generic(path)][method.lower()]["security"]
+        scopes = {
+            scope for requirement in security for scope in requirement["OAuth2PasswordBearer"]
+        }
+        assert (scopes or {"buyer", "seller", "admin"}) == allowed, (method, path)

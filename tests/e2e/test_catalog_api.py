@@ -177,6 +177,18 @@ async def test_categories_count_active_products_in_stock_or_not(client: AsyncCli
     }
 
 
+async def test_categories_stop_at_their_bound_the_first_by_name(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document bounds the list (maxItems); the server keeps to it, whatever sellers type."""
+    monkeypatch.setattr("src.domain.catalog.repository.MAX_LISTED_CATEGORIES", 2)
+    _, token = await signed_in(client, role="seller")
+    for category in ("cups", "bowls", "plates"):
+        await create(client, token, category=category)
+    names = [c["name"] for c in (await client.get(f"{API}/categories")).json()["items"]]
+    assert names == ["bowls", "cups"]
+
+
 async def test_listing_filters_and_sorts(client: AsyncClient) -> None:
     seller, token = await signed_in(client, role="seller")
     _, other = await signed_in(client, role="seller")

@@ -131,6 +131,9 @@ async def test_a_body_over_the_limit_is_413(database_url: str) -> None:
         problem_of(streamed, 413, "payloadTooLarge")
         small = {"email": new_email(), "password": PASSWORD, "fullName": "Small"}
         assert (await client.post(f"{API}/auth/register", json=small)).status_code == 201
+        # Whatever the method: the document says every operation may answer 413.
+        probe = await client.request("GET", "/health", content=b"x" * 2048)
+        problem_of(probe, 413, "payloadTooLarge")
 
 
 def _client(app: FastAPI) -> AsyncClient:
@@ -204,3 +207,15 @@ async def test_the_docs_and_their_assets_are_served_by_the_app_itself(client: As
     assert "http://" not in page.text
     assert "https://" not in page.text
     assert (await client.get("/docs/oauth2-redirect")).status_code == 200
+
+
+async def test_a_problem_echoes_a_bounded_part_of_a_huge_bad_body(client: AsyncClient) -> None:
+    """Ten thousand unknown fields are refused by naming the first hundred: the answer's
+    size does not grow with the request's."""
+    body = {f"field{index:05}{'x' * 2000 if index == 0 else ''}": 1 for index in range(10_000)}
+    response = await client.post(f"{API}/auth/login", json=body)
+    problem = response.json()
+    assert response.status_code == 422
+    assert len(problem["errors"]) == 100
+    assert max(len(part) for error in problem["errors"] for part in map(str, error["loc"])) <= 1000
+    assert len(response.content) < 50_000

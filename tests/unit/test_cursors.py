@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from src.infrastructure.errors import ValidationFailed
-from src.infrastructure.pagination import CursorCodec
+from src.infrastructure.pagination import MAX_CURSOR_LENGTH, CursorCodec
 
 codec = CursorCodec("unit-test-secret")
 KEY_TYPES = (datetime, UUID, int, str)
@@ -55,3 +55,25 @@ def test_garbage_cursors_are_validation_errors(garbage: str) -> None:
     with pytest.raises(ValidationFailed) as raised:
         codec.decode_key("users", garbage, (int,))
     assert raised.value.errors[0].loc == ("query", "cursor")
+
+
+@given(
+    st.text(min_size=1, max_size=200),
+    st.datetimes(timezones=st.just(UTC)),
+    st.uuids(),
+)
+def test_the_server_accepts_every_cursor_it_writes(
+    title: str, created_at: datetime, product_id: UUID
+) -> None:
+    """A title-sorted listing's cursor carries a title of up to 200 characters of any script
+    (four UTF-8 bytes each at worst) and must still be short enough to be read back."""
+    key = (title.lower(), created_at, product_id)
+    cursor = codec.encode_key("products:title", key)
+    assert len(cursor) <= MAX_CURSOR_LENGTH
+    assert codec.decode_key("products:title", cursor, (str, datetime, UUID)) == key
+
+
+def test_a_title_of_two_hundred_emoji_fits_in_a_cursor() -> None:
+    key = ("\U0001f600" * 200, UUID(int=0))
+    cursor = codec.encode_key("products:title", key)
+    assert codec.decode_key("products:title", cursor, (str, UUID)) == key

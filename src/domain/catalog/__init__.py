@@ -9,8 +9,10 @@ from src.domain.catalog.entities import (
     ProductStatus,
 )
 from src.domain.catalog.repository import ProductRepository
+from src.domain.catalog.rules import MAX_LISTED_CATEGORIES
 
 __all__ = [
+    "MAX_LISTED_CATEGORIES",
     "CategorySummary",
     "Product",
     "ProductChanges",

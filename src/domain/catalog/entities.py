@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from src.domain.users.entities import Entity
+from src.domain.entities import Entity
 
 
 class ProductStatus(StrEnum):

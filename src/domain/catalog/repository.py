@@ -28,7 +28,7 @@ from src.domain.catalog.entities import (
     ProductSort,
     ProductStatus,
 )
-from src.domain.catalog.rules import search_text, title_key
+from src.domain.catalog.rules import MAX_LISTED_CATEGORIES, search_text, title_key
 from src.domain.pagination import Fetched
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import ProductsTable
@@ -261,13 +261,15 @@ class ProductRepository(BaseRepository[ProductsTable]):
         return Fetched(rows, _row_key(sort), _listed_products)
 
     async def categories(self) -> list[CategorySummary]:
-        """Every category with an active product, with its count of active products."""
+        """The categories with an active product (the first `MAX_LISTED_CATEGORIES` by
+        name), with their counts of active products."""
         count = func.count().label("product_count")
         statement = (
             select(ProductsTable.category, count)
             .where(_ACTIVE_ONLY)
             .group_by(ProductsTable.category)
             .order_by(ProductsTable.category)
+            .limit(MAX_LISTED_CATEGORIES)
         )
         rows = (await self._execute(statement)).all()
         return [CategorySummary(name=row.category, product_count=row.product_count) for row in rows]

@@ -5,6 +5,9 @@ from src.domain.users.entities import Principal, Role
 from src.infrastructure.errors import FieldError, Forbidden, NotFound, ValidationFailed
 
 SELLING_ROLES = frozenset({Role.SELLER, Role.ADMIN})
+# Categories are listed whole (a small bounded collection): at most this many, the first by
+# name, so that the answer stays bounded whatever sellers type.
+MAX_LISTED_CATEGORIES = 10_000
 
 
 def ensure_can_sell(principal: Principal) -> None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from src.domain.users.entities import Entity
+from src.domain.entities import Entity
 
 
 class Payment(Entity):

@@ -4,19 +4,13 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from src.domain.entities import Entity
 
 
 class Role(StrEnum):
     BUYER = "buyer"
     SELLER = "seller"
     ADMIN = "admin"
-
-
-class Entity(BaseModel):
-    """Base of the domain's entities: strict, immutable, and closed to unknown fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class User(Entity):

@@ -19,7 +19,7 @@ from src.infrastructure.web.middleware import (
     CompressionMiddleware,
     RequestContextMiddleware,
 )
-from src.infrastructure.web.openapi import install_openapi
+from src.infrastructure.web.openapi import install_openapi, operation_id
 from src.infrastructure.web.problems import install_problem_handlers
 from src.infrastructure.web.rate_limits import RateLimitMiddleware
 
@@ -29,6 +29,15 @@ EXPOSED_HEADERS = [
     "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed", "RateLimit-Limit",
     "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
 ]  # fmt: skip
+
+# The document's server is the one that serves it: paths are relative to where it was read.
+SERVERS = [
+    {
+        "url": "/",
+        "description": "The server this document was read from: local, staging or production",
+        "x-internal": False,
+    }
+]
 
 DESCRIPTION = """
 A marketplace backend: sellers list products, buyers order and pay, sellers ship.
@@ -101,6 +110,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_tags=list(tags),
+        generate_unique_id_function=operation_id,
+        contact={"name": "Marketplace maintainers", "url": "https://example.org/marketplace"},
+        license_info={"name": "MIT", "identifier": "MIT"},
     )
     install_problem_handlers(app)
     for router in root_routers:
@@ -111,7 +123,7 @@ def create_app(
         metrics = metrics_endpoint(outbox_counts or _no_outbox)
         app.add_route("/metrics", metrics, include_in_schema=False)
     install_docs(app)
-    install_openapi(app)
+    install_openapi(app, api_prefix=API_PREFIX, servers=SERVERS)
     # Outermost last: every response gets its id; CORS headers go on refusals too.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(

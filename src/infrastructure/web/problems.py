@@ -29,6 +29,10 @@ from src.infrastructure.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+# Bounds on what a problem echoes of the request, so that its size does not grow with the
+# body's: a body of ten thousand unknown fields is refused with the first fields only.
+MAX_FIELD_ERRORS = 100
+MAX_PROBLEM_TEXT = 1000
 # What FastAPI says of a request body it cannot decode at all.
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
@@ -74,12 +78,17 @@ def problem(
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": detail[:MAX_PROBLEM_TEXT],
         "code": code or CODE_BY_STATUS.get(status, "error"),
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = [_bounded(error) for error in errors[:MAX_FIELD_ERRORS]]
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _bounded(error: dict[str, Any]) -> dict[str, Any]:
+    loc = [part[:MAX_PROBLEM_TEXT] if isinstance(part, str) else part for part in error["loc"]]
+    return {"loc": loc[:32], "message": str(error["message"])[:MAX_PROBLEM_TEXT]}
 
 
 def status_for(error: AppError) -> int:

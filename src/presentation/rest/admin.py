@@ -1,7 +1,8 @@
 """Administration: the outbox's events, and queueing dead letters again."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Final
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -9,13 +10,31 @@ from pydantic import ConfigDict, Field
 
 from src.application import admin
 from src.domain.outbox import Event
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import AsAdmin
 from src.presentation.rest.query import query_model, query_parameters
-from src.presentation.rest.schemas import ApiModel, PageCursor, PageLimit, PageResponse, problems
+from src.presentation.rest.schemas import (
+    INT32_MAX,
+    ApiModel,
+    Documented,
+    PageCursor,
+    PageLimit,
+    PageResponse,
+    problems,
+    sent_integer,
+)
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
-EventStatus = Literal["pending", "dead", "delivered"]
+
+class EventStatus(StrEnum):
+    PENDING = "pending"
+    DEAD = "dead"
+    DELIVERED = "delivered"
+
+
+# The first characters of a failed delivery's error, as much as an admin needs to see.
+MAX_ERROR_SHOWN: Final = 2000
+Topic = Annotated[str, Documented(maxLength=100, pattern=r"^[a-z]+(\.[a-z]+)+$")]
 
 
 class EventResponse(ApiModel):
@@ -40,12 +59,19 @@ class EventResponse(ApiModel):
     )
 
     id: UUID
-    topic: str
-    version: int
+    topic: Topic = Field(examples=["order.paid"])
+    version: Annotated[int, sent_integer(1, INT32_MAX)] = Field(
+        description="Of the payload's shape, for its topic"
+    )
     payload: dict[str, Any]
     status: EventStatus
-    attempts: int = Field(description="Deliveries tried so far")
-    last_error: str | None
+    attempts: Annotated[int, sent_integer(0, INT32_MAX)] = Field(
+        description="Deliveries tried so far"
+    )
+    last_error: Annotated[str, Documented(maxLength=MAX_ERROR_SHOWN)] | None = Field(
+        description=f"The last failed delivery's error (its first {MAX_ERROR_SHOWN} "
+        "characters); null when none failed since the event was last queued"
+    )
     created_at: datetime
     available_at: datetime = Field(description="Not retried before this time")
     delivered_at: datetime | None
@@ -58,9 +84,9 @@ class EventResponse(ApiModel):
             topic=event.topic,
             version=event.version,
             payload=event.payload,
-            status=event.status,  # type: ignore[arg-type]  # one of the three, by construction
+            status=EventStatus(event.status),
             attempts=event.attempts,
-            last_error=event.last_error,
+            last_error=None if event.last_error is None else event.last_error[:MAX_ERROR_SHOWN],
             created_at=event.created_at,
             available_at=event.available_at,
             delivered_at=event.delivered_at,
@@ -80,7 +106,7 @@ class EventListQuery(ApiModel):
     "/events", responses=problems(401, 403, 422), openapi_extra=query_parameters(EventListQuery)
 )
 async def list_events(
-    principal: CurrentPrincipal,
+    principal: AsAdmin,
     query: Annotated[EventListQuery, query_model(EventListQuery)],
 ) -> PageResponse[EventResponse]:
     """List the domain events (admins).
@@ -95,7 +121,7 @@ async def list_events(
 
 
 @router.post("/events/{event_id}/requeue", responses=problems(401, 403, 404, 409, 422))
-async def requeue_event(event_id: UUID, principal: CurrentPrincipal) -> EventResponse:
+async def requeue_event(event_id: UUID, principal: AsAdmin) -> EventResponse:
     """Queue a dead event for delivery again (admins).
 
     An event that is not dead → 409 `invalidState`.

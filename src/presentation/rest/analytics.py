@@ -16,7 +16,7 @@ from src.presentation.rest.analytics_schemas import (
     ProductShippingResponse,
     SalesResponse,
 )
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import AsSeller, AsSellerOrAdmin
 from src.presentation.rest.schemas import problems
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -34,7 +34,7 @@ Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 @router.get("/products/{product_id}/orders", responses=problems(401, 403, 404, 422))
 async def read_product_orders(
-    product_id: UUID, principal: CurrentPrincipal
+    product_id: UUID, principal: AsSellerOrAdmin
 ) -> ProductOrdersResponse:
     """Read a product's order figures (its seller, or an admin).
 
@@ -48,7 +48,7 @@ async def read_product_orders(
 @router.get("/products/{product_id}/shipping", responses=problems(401, 403, 404, 422))
 async def count_product_shipments(
     product_id: UUID,
-    principal: CurrentPrincipal,
+    principal: AsSellerOrAdmin,
     status: Annotated[ShipmentStatus, Query()] = ShipmentStatus.IN_PROGRESS,
 ) -> ProductShippingResponse:
     """Count a product's shipments in a status (its seller, or an admin).
@@ -63,7 +63,7 @@ async def count_product_shipments(
 
 @router.get("/sellers/me/sales", responses=problems(401, 403, 422))
 async def read_my_sales(
-    principal: CurrentPrincipal,
+    principal: AsSeller,
     first: Annotated[Day | None, Query(alias="from", description="UTC day, inclusive")] = None,
     last: Annotated[Day | None, Query(alias="to", description="UTC day, inclusive")] = None,
 ) -> SalesResponse:

@@ -1,22 +1,24 @@
 """HTTP models of analytics."""
 
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
 from src.domain.analytics import DailySales, ProductOrderStats
+from src.domain.analytics.rules import MAX_DAYS
 from src.domain.orders import OrderStatus
 from src.domain.shipping import ShipmentStatus
-from src.presentation.rest.schemas import ApiModel
+from src.presentation.rest.schemas import ApiModel, Count, Documented
 
 
 class OrdersByStatus(ApiModel):
-    pending_payment: int
-    paid: int
-    shipped: int
-    delivered: int
-    cancelled: int
+    pending_payment: Count
+    paid: Count
+    shipped: Count
+    delivered: Count
+    cancelled: Count
 
 
 class ProductOrdersResponse(ApiModel):
@@ -36,9 +38,9 @@ class ProductOrdersResponse(ApiModel):
     )  # fmt: skip
 
     product_id: UUID
-    orders_count: int = Field(description="Orders holding the product, all but cancelled")
-    units_sold: int = Field(description="In paid, shipped and delivered orders")
-    revenue: int = Field(description="Minor units: Σ unitPrice × quantity in those orders")
+    orders_count: Count = Field(description="Orders holding the product, all but cancelled")
+    units_sold: Count = Field(description="In paid, shipped and delivered orders")
+    revenue: Count = Field(description="Minor units: Σ unitPrice × quantity in those orders")
     by_status: OrdersByStatus
 
     @classmethod
@@ -71,14 +73,14 @@ class ProductShippingResponse(ApiModel):
 
     product_id: UUID
     status: ShipmentStatus
-    count: int
+    count: Count
 
 
 class DailySalesResponse(ApiModel):
     date: date
-    orders: int
-    units_sold: int
-    revenue: int = Field(description="Minor units")
+    orders: Count
+    units_sold: Count
+    revenue: Count = Field(description="Minor units")
 
     @classmethod
     def of(cls, sales: DailySales) -> "DailySalesResponse":
@@ -96,4 +98,6 @@ class SalesResponse(ApiModel):
         }
     )
 
-    items: list[DailySalesResponse]
+    items: Annotated[list[DailySalesResponse], Documented(maxItems=MAX_DAYS)] = Field(
+        description=f"At most one per day of the window, which spans at most {MAX_DAYS} days"
+    )

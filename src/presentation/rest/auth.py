@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from src.application import auth
 from src.domain.users import Role
@@ -11,10 +11,10 @@ from src.presentation.rest.schemas import problems
 from src.presentation.rest.users import read_user
 from src.presentation.rest.users_schemas import (
     LoginRequest,
-    OAuth2TokenForm,
     OAuth2TokenResponse,
     RefreshRequest,
     RegisterRequest,
+    TokenForm,
     TokenPairResponse,
     UserResponse,
 )
@@ -30,7 +30,11 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def register_user(
     body: RegisterRequest, request: Request, response: Response
 ) -> UserResponse:
-    """Register a buyer or seller account."""
+    """Register a buyer or seller account.
+
+    The role defaults to `buyer`; admins are made only with `python -m seed.create_admin`.
+    An email that is taken, whatever its case → 409 `emailTaken`.
+    """
     user = await auth.register_user(
         email=body.email, password=body.password, full_name=body.full_name, role=Role(body.role)
     )
@@ -51,7 +55,7 @@ async def log_in(body: LoginRequest, address: ClientAddress) -> TokenPairRespons
 
 @router.post("/token", responses=problems(401, 422, 429))
 async def issue_token(
-    form: Annotated[OAuth2TokenForm, Depends()], address: ClientAddress
+    form: Annotated[TokenForm, Form()], address: ClientAddress
 ) -> OAuth2TokenResponse:
     """Get an access token with the OAuth2 password flow.
 

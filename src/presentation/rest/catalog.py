@@ -14,7 +14,7 @@ from src.presentation.rest.catalog_schemas import (
     ProductResponse,
     UpdateProductRequest,
 )
-from src.presentation.rest.deps import CurrentPrincipal, location
+from src.presentation.rest.deps import AsSellerOrAdmin, location
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 
@@ -50,9 +50,12 @@ async def read_product(product_id: UUID) -> ProductResponse:
 
 @products.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 422))
 async def create_product(
-    body: CreateProductRequest, principal: CurrentPrincipal, request: Request, response: Response
+    body: CreateProductRequest, principal: AsSellerOrAdmin, request: Request, response: Response
 ) -> ProductResponse:
-    """Put a product up for sale (sellers and admins)."""
+    """Put a product up for sale (sellers and admins).
+
+    The caller is its seller; it is listed at once. A buyer → 403.
+    """
     product = await catalog.create_product(
         principal=principal,
         title=body.title,
@@ -68,9 +71,12 @@ async def create_product(
 
 @products.patch("/{product_id}", responses=problems(401, 403, 404, 422))
 async def update_product(
-    product_id: UUID, body: UpdateProductRequest, principal: CurrentPrincipal
+    product_id: UUID, body: UpdateProductRequest, principal: AsSellerOrAdmin
 ) -> ProductResponse:
-    """Change a product (its seller or an admin)."""
+    """Change a product (its seller or an admin).
+
+    Fields left out stay as they are; orders already placed keep their snapshot.
+    """
     product = await catalog.update_product(
         principal=principal, product_id=product_id, changes=body.changes()
     )
@@ -80,7 +86,7 @@ async def update_product(
 @products.delete(
     "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 403, 404, 422)
 )
-async def archive_product(product_id: UUID, principal: CurrentPrincipal) -> None:
+async def archive_product(product_id: UUID, principal: AsSellerOrAdmin) -> None:
     """Archive a product (its seller or an admin).
 
     It is no longer listed or readable; orders holding it keep their snapshot.

@@ -2,50 +2,78 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, JsonValue, TypeAdapter
 
-from src.domain.catalog import CategorySummary, Product, ProductChanges, ProductFilter, ProductSort
+from src.domain.catalog import (
+    MAX_LISTED_CATEGORIES,
+    CategorySummary,
+    Product,
+    ProductChanges,
+    ProductFilter,
+    ProductSort,
+    ProductStatus,
+)
 from src.presentation.rest.schemas import (
+    INT64_MAX,
     ApiModel,
+    Documented,
     Integer,
     Omitted,
     PageCursor,
     PageLimit,
     PatchModel,
     RequestModel,
+    sent_integer,
+    sent_text,
+    server_default,
     text,
+    width,
 )
 
-MAX_PRICE = 10**12  # minor units: ten billion in a two-decimal currency
-MAX_STOCK = 10**9
+MAX_PRICE: Final = 10**12  # minor units: ten billion in a two-decimal currency
+MAX_STOCK: Final = 10**9
+MAX_TITLE: Final = 200
+MAX_DESCRIPTION: Final = 5000
+MAX_CATEGORY: Final = 100
+CURRENCY_PATTERN: Final = r"^[A-Z]{3}$"
 
 Title = Annotated[
     str,
-    text(200),
+    text(MAX_TITLE),
     Field(examples=["Brass desk lamp"]),
 ]
 Description = Annotated[
-    str, Field(max_length=5000, examples=["A heavy brass lamp with a linen shade."])
+    str, Field(max_length=MAX_DESCRIPTION, examples=["A heavy brass lamp with a linen shade."])
 ]
 Price = Integer[
-    Annotated[int, Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999])]
+    Annotated[
+        int,
+        Field(ge=1, le=MAX_PRICE, description="Minor units (cents)", examples=[4999]),
+        width(1, MAX_PRICE),
+    ]
 ]
 Currency = Annotated[
-    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["USD"])
+    str,
+    Field(max_length=3, pattern=CURRENCY_PATTERN, description="ISO 4217 code", examples=["USD"]),
 ]
-Stock = Integer[Annotated[int, Field(ge=0, le=MAX_STOCK, examples=[12])]]
+Stock = Integer[Annotated[int, Field(ge=0, le=MAX_STOCK, examples=[12]), width(0, MAX_STOCK)]]
 Category = Annotated[
     str,
-    text(100),
+    text(MAX_CATEGORY),
     Field(examples=["lighting"]),
 ]
+# What a response holds: money as written, currency as checked.
+SentPrice = Annotated[int, sent_integer(1, MAX_PRICE)]
+SentCurrency = Annotated[str, Documented(minLength=3, maxLength=3, pattern=CURRENCY_PATTERN)]
 
 
 PriceBound = Integer[
-    Annotated[int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units")]
+    Annotated[
+        int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units"), width(0, MAX_PRICE)
+    ]
 ]
 
 
@@ -63,8 +91,10 @@ LAMP: dict[str, JsonValue] = {
 class ProductListQuery(ApiModel):
     """What `GET /products` accepts in its query string."""
 
-    q: str | None = Field(default=None, max_length=200, description="Text in title or description")
-    category: str | None = Field(default=None, min_length=1, max_length=100)
+    q: str | None = Field(
+        default=None, max_length=MAX_TITLE, description="Text in title or description"
+    )
+    category: str | None = Field(default=None, min_length=1, max_length=MAX_CATEGORY)
     seller_id: UUID | None = None
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None
@@ -88,9 +118,9 @@ class CreateProductRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [LAMP]})
 
     title: Title
-    description: Description = ""
+    description: Description = server_default("", "Any text, up to 5000 characters.")
     price: Price
-    currency: Currency = "USD"
+    currency: Currency = server_default("USD", "ISO 4217 code.")
     stock: Stock
     category: Category
 
@@ -134,13 +164,13 @@ class ProductResponse(ApiModel):
 
     id: UUID
     seller_id: UUID
-    title: str = Field(examples=["Brass desk lamp"])
-    description: str
-    price: int = Field(description="Minor units (cents)", examples=[4999])
-    currency: str = Field(examples=["USD"])
-    stock: int = Field(examples=[12])
-    category: str = Field(examples=["lighting"])
-    status: Literal["active", "archived"]
+    title: Annotated[str, sent_text(MAX_TITLE)] = Field(examples=["Brass desk lamp"])
+    description: Annotated[str, sent_text(MAX_DESCRIPTION, min_length=0)]
+    price: SentPrice = Field(description="Minor units (cents)", examples=[4999])
+    currency: SentCurrency = Field(examples=["USD"])
+    stock: Annotated[int, sent_integer(0, MAX_STOCK)] = Field(examples=[12])
+    category: Annotated[str, sent_text(MAX_CATEGORY)] = Field(examples=["lighting"])
+    status: ProductStatus
     created_at: datetime
     updated_at: datetime
 
@@ -162,8 +192,10 @@ _PRODUCT_RESPONSES = TypeAdapter(list[ProductResponse])
 
 
 class CategoryResponse(ApiModel):
-    name: str = Field(examples=["lighting"])
-    product_count: int = Field(description="Active products, in stock or not", examples=[42])
+    name: Annotated[str, sent_text(MAX_CATEGORY)] = Field(examples=["lighting"])
+    product_count: Annotated[int, sent_integer(1, INT64_MAX)] = Field(
+        description="Active products, in stock or not", examples=[42]
+    )
 
     @classmethod
     def of(cls, category: CategorySummary) -> "CategoryResponse":
@@ -171,4 +203,7 @@ class CategoryResponse(ApiModel):
 
 
 class CategoriesResponse(ApiModel):
-    items: list[CategoryResponse]
+    items: Annotated[list[CategoryResponse], Documented(maxItems=MAX_LISTED_CATEGORIES)] = Field(
+        description="Every category with an active product, by name; not paginated, so at "
+        f"most the first {MAX_LISTED_CATEGORIES:,}"
+    )

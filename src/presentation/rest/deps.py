@@ -3,18 +3,30 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 
 from src.application.auth import authenticate
-from src.domain.users import Principal
+from src.domain.users import Principal, Role
 from src.infrastructure.errors import Unauthorized
 from src.infrastructure.web import API_PREFIX
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl=f"{API_PREFIX}/auth/token",
+    refreshUrl=f"{API_PREFIX}/auth/refresh",
+    # The roles, as scopes: an operation's scopes are the roles that may call it (any one).
+    # A token is not issued for scopes; its account's role is what counts.
+    scopes={
+        Role.BUYER.value: "Buyers: place and pay for orders",
+        Role.SELLER.value: "Sellers: list products, ship orders, read their sales",
+        Role.ADMIN.value: "Administrators: everything, and the users and events",
+    },
     auto_error=False,
-    description="Log in with your email as the username.",
+    description="Log in with your email as the username. Access tokens are short-lived JWTs "
+    "(`AUTH__ACCESS_TOKEN_TTL`, 900 s by default) handled as RFC8725 advises: one algorithm, "
+    "pinned (HS256 unless configured), `alg: none` refused, expiry always checked. Renew one "
+    "with the refresh token from `POST /auth/login` at `POST /auth/refresh` (JSON "
+    "`{refreshToken}`), which answers a new pair.",
 )
 
 
@@ -40,5 +52,19 @@ def location(request: Request, endpoint: Callable[..., Any], **path_parameters: 
     )
 
 
+def signed_in_as(*roles: Role) -> Any:
+    """The caller, as `current_principal`, on an operation only `roles` may call.
+
+    The rule itself is the domain's (anyone else gets its 403); this says it in the OpenAPI
+    document, where the roles are the operation's OAuth2 scopes.
+    """
+    return Security(current_principal, scopes=[role.value for role in roles])
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+AsBuyer = Annotated[Principal, signed_in_as(Role.BUYER)]
+AsSeller = Annotated[Principal, signed_in_as(Role.SELLER)]
+AsAdmin = Annotated[Principal, signed_in_as(Role.ADMIN)]
+AsBuyerOrAdmin = Annotated[Principal, signed_in_as(Role.BUYER, Role.ADMIN)]
+AsSellerOrAdmin = Annotated[Principal, signed_in_as(Role.SELLER, Role.ADMIN)]
 ClientAddress = Annotated[str, Depends(client_address)]

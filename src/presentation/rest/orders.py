@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from src.application import orders, payments
 from src.domain.orders import Order
-from src.presentation.rest.deps import CurrentPrincipal, location
+from src.presentation.rest.deps import AsBuyer, AsBuyerOrAdmin, CurrentPrincipal, location
 from src.presentation.rest.idempotency import IdempotencyKey, respond_once
 from src.presentation.rest.orders_schemas import (
     OrderListQuery,
@@ -42,7 +42,7 @@ def _ok(order: Order) -> JSONResponse:
 )
 async def place_order(
     body: PlaceOrderRequest,
-    principal: CurrentPrincipal,
+    principal: AsBuyer,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -95,7 +95,7 @@ async def read_order(order_id: UUID, principal: CurrentPrincipal) -> OrderRespon
 
 
 @router.post("/{order_id}/cancel", responses=problems(401, 403, 404, 409, 422))
-async def cancel_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResponse:
+async def cancel_order(order_id: UUID, principal: AsBuyerOrAdmin) -> OrderResponse:
     """Cancel an order (its buyer, or an admin).
 
     Before it ships: its items go back in stock, and a paid order is refunded. Shipped,
@@ -112,7 +112,7 @@ async def cancel_order(order_id: UUID, principal: CurrentPrincipal) -> OrderResp
 async def pay_order(
     order_id: UUID,
     body: PayOrderRequest,
-    principal: CurrentPrincipal,
+    principal: AsBuyer,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:

@@ -1,20 +1,35 @@
 """HTTP models of orders."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
+from src.presentation.rest.catalog_schemas import (
+    MAX_PRICE,
+    MAX_TITLE,
+    SentCurrency,
+    SentPrice,
+)
 from src.presentation.rest.schemas import (
     ApiModel,
+    Documented,
     Integer,
     PageCursor,
     PageLimit,
     RequestModel,
+    sent_integer,
+    sent_text,
     text,
+    width,
 )
+
+MAX_QUANTITY: Final = 1000
+MAX_LINES: Final = 50
+MAX_TOTAL: Final = MAX_PRICE * MAX_QUANTITY * MAX_LINES
+Quantity = Annotated[int, sent_integer(1, MAX_QUANTITY)]
 
 ADDRESS: dict[str, JsonValue] = {
     "fullName": "Ada Lovelace",
@@ -30,8 +45,8 @@ def _line(min_length: int, max_length: int) -> StringConstraints:
     return text(max_length, min_length=min_length)
 
 
-class ShippingAddressModel(ApiModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ADDRESS]})
+class ShippingAddressModel(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ADDRESS]})
 
     full_name: Annotated[str, _line(1, 200)]
     line1: Annotated[str, _line(1, 200)]
@@ -52,8 +67,24 @@ class ShippingAddressModel(ApiModel):
             country=self.country,
         )
 
+
+class ShippingAddressResponse(ApiModel):
+    """The address an order ships to, as it was given; `line2` is null when it was left
+    out or blank."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**ADDRESS, "line2": None}]})
+
+    full_name: Annotated[str, sent_text(200)]
+    line1: Annotated[str, sent_text(200)]
+    line2: Annotated[str, sent_text(200)] | None
+    city: Annotated[str, sent_text(100)]
+    postal_code: Annotated[str, sent_text(20)]
+    country: Annotated[str, sent_text(100, min_length=2)] = Field(
+        description="Country name or ISO 3166 code", examples=["GB"]
+    )
+
     @classmethod
-    def of(cls, address: ShippingAddress) -> "ShippingAddressModel":
+    def of(cls, address: ShippingAddress) -> "ShippingAddressResponse":
         return cls(
             full_name=address.full_name,
             line1=address.line1,
@@ -66,7 +97,9 @@ class ShippingAddressModel(ApiModel):
 
 class OrderLineRequest(RequestModel):
     product_id: UUID
-    quantity: Integer[Annotated[int, Field(ge=1, le=1000, examples=[2])]]
+    quantity: Integer[
+        Annotated[int, Field(ge=1, le=MAX_QUANTITY, examples=[2]), width(1, MAX_QUANTITY)]
+    ]
 
 
 class PlaceOrderRequest(RequestModel):
@@ -79,7 +112,9 @@ class PlaceOrderRequest(RequestModel):
     )
 
     items: list[OrderLineRequest] = Field(
-        min_length=1, max_length=50, description="1 to 50 lines, each product at most once"
+        min_length=1,
+        max_length=MAX_LINES,
+        description=f"1 to {MAX_LINES} lines, each product at most once",
     )
     shipping_address: ShippingAddressModel
 
@@ -90,9 +125,13 @@ class PlaceOrderRequest(RequestModel):
 class OrderItemResponse(ApiModel):
     product_id: UUID
     seller_id: UUID
-    title: str = Field(description="As it was when ordered", examples=["Brass desk lamp"])
-    unit_price: int = Field(description="Minor units, as it was when ordered", examples=[4999])
-    quantity: int = Field(examples=[2])
+    title: Annotated[str, sent_text(MAX_TITLE)] = Field(
+        description="As it was when ordered", examples=["Brass desk lamp"]
+    )
+    unit_price: SentPrice = Field(
+        description="Minor units, as it was when ordered", examples=[4999]
+    )
+    quantity: Quantity = Field(examples=[2])
 
 
 class OrderResponse(ApiModel):
@@ -125,10 +164,12 @@ class OrderResponse(ApiModel):
     id: UUID
     buyer_id: UUID
     status: OrderStatus
-    items: list[OrderItemResponse]
-    total: int = Field(description="Σ unitPrice × quantity, minor units", examples=[9998])
-    currency: str = Field(examples=["USD"])
-    shipping_address: ShippingAddressModel
+    items: Annotated[list[OrderItemResponse], Documented(minItems=1, maxItems=MAX_LINES)]
+    total: Annotated[int, sent_integer(1, MAX_TOTAL)] = Field(
+        description="Σ unitPrice × quantity, minor units", examples=[9998]
+    )
+    currency: SentCurrency = Field(examples=["USD"])
+    shipping_address: ShippingAddressResponse
     created_at: datetime
     updated_at: datetime
 
@@ -150,7 +191,7 @@ class OrderResponse(ApiModel):
             ],
             total=order.total,
             currency=order.currency,
-            shipping_address=ShippingAddressModel.of(order.shipping_address),
+            shipping_address=ShippingAddressResponse.of(order.shipping_address),
             created_at=order.created_at,
             updated_at=order.updated_at,
         )

@@ -9,15 +9,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from src.domain.pagination import Page
+from src.infrastructure.pagination import MAX_CURSOR_LENGTH
 
 ItemT = TypeVar("ItemT")
 IntT = TypeVar("IntT", bound=int)
@@ -43,15 +45,81 @@ def _json_integer(value: Any, info: ValidationInfo) -> Any:
 # The bounds go inside, so that they stay plain `minimum`/`maximum` of the integer's schema.
 Integer = Annotated[IntT, BeforeValidator(_json_integer)]
 
+INT32_MAX: Final = 2**31 - 1
+INT64_MAX: Final = 2**63 - 1
+
+
+class Documented:
+    """JSON Schema keywords a type's schema gains, which pydantic does not check: the bounds
+    of what the server sends (it made the value, so validating it again would only cost
+    time), or the `format` that a request integer's checked bounds imply."""
+
+    __slots__ = ("keywords",)
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core_schema), **self.keywords}
+
+
+def _width(minimum: int, maximum: int) -> str:
+    return "int32" if minimum >= -INT32_MAX - 1 and maximum <= INT32_MAX else "int64"
+
+
+def width(minimum: int, maximum: int) -> Documented:
+    """The `format` (int32 or int64) of a request integer whose bounds pydantic checks."""
+    return Documented(format=_width(minimum, maximum))
+
+
+def sent_integer(minimum: int, maximum: int) -> Documented:
+    """The bounds and `format` of an integer the server sends.
+
+    FastAPI's document model holds bounds as floats: a bound a float cannot hold exactly
+    (2⁶³ − 1) is said as the exclusive bound above it (2⁶³), which one can."""
+    upper = {"maximum": maximum} if float(maximum) == maximum else {"exclusiveMaximum": maximum + 1}
+    return Documented(minimum=minimum, format=_width(minimum, maximum), **upper)
+
+
+def sent_text(max_length: int, *, min_length: int = 1) -> Documented:
+    """The bounds of text the server sends: what `text` accepted when it was written."""
+    pattern = {"pattern": r"\S"} if min_length else {}
+    return Documented(minLength=min_length, maxLength=max_length, **pattern)
+
+
+# Counts and sums over a whole table: nothing bounds them below what a 64-bit integer holds.
+Count = Annotated[int, sent_integer(0, INT64_MAX)]
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def server_default(value: Any, description: str = "") -> Any:
+    """A request field that may be left out, the server then taking `value`.
+
+    The document says so in the description and not with `default`: a schema default makes
+    the field required in clients generated with openapi-typescript's defaults."""
+    said = f"Left out: `{value}`." if value != "" else "Left out: empty."
+    return Field(
+        default=value,
+        description=f"{description} {said}".strip(),
+        json_schema_extra=_without_default,
+    )
+
 
 class ApiModel(BaseModel):
-    """A response body: camelCase keys."""
+    """A response body: camelCase keys. Every field is always sent, `null` included, so the
+    response schema lists every field as required, defaulted ones too."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        json_schema_serialization_defaults_required=True,
     )
 
 
@@ -91,21 +159,46 @@ class PatchModel(RequestModel):
         return data
 
 
+MAX_PAGE_LIMIT: Final = 100
+# What a cursor is made of: URL-safe base64.
+CURSOR_PATTERN: Final = r"^[A-Za-z0-9_-]+$"
+
+
 class PageResponse(ApiModel, Generic[ItemT]):
     """One page of a collection; pass `nextCursor` back as `cursor` for the next one."""
 
-    items: list[ItemT]
-    next_cursor: str | None = Field(description="null on the last page")
+    items: Annotated[list[ItemT], Documented(maxItems=MAX_PAGE_LIMIT)] = Field(
+        description=f"At most `limit` items (at most {MAX_PAGE_LIMIT})"
+    )
+    next_cursor: (
+        Annotated[str, Documented(minLength=1, maxLength=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN)]
+        | None
+    ) = Field(description="null on the last page")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        """`ProductPage` for `PageResponse[ProductResponse]`: the schema's name in the API
+        document, and so the type's name in generated clients."""
+        (item,) = params
+        return f"{item.__name__.removesuffix('Response')}Page"
 
     @classmethod
     def of(cls, items: list[ItemT], page: Page[Any]) -> "PageResponse[ItemT]":
         return cls(items=items, next_cursor=page.next_cursor)
 
 
-PageLimit = Integer[Annotated[int, Field(ge=1, le=100, description="Items per page (1..100)")]]
+PageLimit = Integer[
+    Annotated[
+        int,
+        Field(ge=1, le=MAX_PAGE_LIMIT, description=f"Items per page (1..{MAX_PAGE_LIMIT})"),
+        width(1, MAX_PAGE_LIMIT),
+    ]
+]
+# A cursor the server did not make is refused with 422, whatever its characters: the
+# pattern is for the document only.
 PageCursor = Annotated[
-    str | None,
-    Field(max_length=1024, description="The `nextCursor` of the previous page"),
+    Annotated[str, Documented(pattern=CURSOR_PATTERN)] | None,
+    Field(max_length=MAX_CURSOR_LENGTH, description="The `nextCursor` of the previous page"),
 ]
 
 

@@ -5,7 +5,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 
 from src.application import shipping
-from src.presentation.rest.deps import CurrentPrincipal, location
+from src.presentation.rest.deps import AsSeller, AsSellerOrAdmin, CurrentPrincipal, location
 from src.presentation.rest.schemas import problems
 from src.presentation.rest.shipping_schemas import (
     ShipmentResponse,
@@ -24,7 +24,7 @@ shipments = APIRouter(prefix="/shipments", tags=["shipping"])
 async def ship_order(
     order_id: UUID,
     body: ShipRequest,
-    principal: CurrentPrincipal,
+    principal: AsSeller,
     request: Request,
     response: Response,
 ) -> ShipmentResponse:
@@ -66,7 +66,7 @@ async def read_shipment(shipment_id: UUID, principal: CurrentPrincipal) -> Shipm
 
 @shipments.patch("/{shipment_id}", responses=problems(401, 403, 404, 409, 422))
 async def deliver_shipment(
-    shipment_id: UUID, body: UpdateShipmentRequest, principal: CurrentPrincipal
+    shipment_id: UUID, body: UpdateShipmentRequest, principal: AsSellerOrAdmin
 ) -> ShipmentResponse:
     """Mark a shipment delivered (its seller, or an admin).
 

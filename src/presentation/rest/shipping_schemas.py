@@ -7,9 +7,12 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from src.domain.shipping import Shipment, ShipmentStatus
-from src.presentation.rest.schemas import ApiModel, RequestModel, text
+from src.presentation.rest.orders_schemas import MAX_LINES
+from src.presentation.rest.schemas import ApiModel, Documented, RequestModel, sent_text, text
 
-Label = Annotated[str, text(100)]
+MAX_LABEL = 100
+Label = Annotated[str, text(MAX_LABEL)]
+SentLabel = Annotated[str, sent_text(MAX_LABEL)]
 
 
 class ShipRequest(RequestModel):
@@ -48,8 +51,8 @@ class ShipmentResponse(ApiModel):
     id: UUID
     order_id: UUID
     seller_id: UUID
-    carrier: str
-    tracking_number: str
+    carrier: SentLabel
+    tracking_number: SentLabel
     status: ShipmentStatus
     created_at: datetime
     updated_at: datetime
@@ -69,4 +72,7 @@ class ShipmentResponse(ApiModel):
 
 
 class ShipmentsResponse(ApiModel):
-    items: list[ShipmentResponse]
+    items: Annotated[list[ShipmentResponse], Documented(maxItems=MAX_LINES)] = Field(
+        description=f"One per seller that has shipped: at most one per line of the order, "
+        f"so at most {MAX_LINES}"
+    )

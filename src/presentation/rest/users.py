@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from src.application import users
-from src.presentation.rest.deps import CurrentPrincipal
+from src.presentation.rest.deps import AsAdmin, CurrentPrincipal
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 from src.presentation.rest.users_schemas import UpdateMeRequest, UserListQuery, UserResponse
@@ -16,13 +16,19 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("/me", responses=problems(401))
 async def read_current_user(principal: CurrentPrincipal) -> UserResponse:
-    """Read the current user."""
+    """Read the current user.
+
+    The account the bearer token was issued to.
+    """
     return UserResponse.of(await users.get_me(principal=principal))
 
 
 @router.patch("/me", responses=problems(401, 422))
 async def update_current_user(body: UpdateMeRequest, principal: CurrentPrincipal) -> UserResponse:
-    """Change the current user's name or password."""
+    """Change the current user's name or password.
+
+    Fields left out stay as they are; a new password follows the registration rule.
+    """
     user = await users.update_me(
         principal=principal, full_name=body.full_name, password=body.password
     )
@@ -31,7 +37,7 @@ async def update_current_user(body: UpdateMeRequest, principal: CurrentPrincipal
 
 @router.get("", responses=problems(401, 403, 422), openapi_extra=query_parameters(UserListQuery))
 async def list_users(
-    principal: CurrentPrincipal,
+    principal: AsAdmin,
     query: Annotated[UserListQuery, query_model(UserListQuery)],
 ) -> PageResponse[UserResponse]:
     """List every account (admins).

@@ -1,21 +1,26 @@
 """HTTP models of accounts and authentication."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
-from fastapi import Form
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from src.domain.users import TokenPair, User
+from src.domain.users import Role, TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from src.presentation.rest.schemas import (
+    INT64_MAX,
     ApiModel,
+    Documented,
     Omitted,
     PageCursor,
     PageLimit,
     PatchModel,
     RequestModel,
+    sent_integer,
+    sent_text,
+    server_default,
     text,
 )
 
@@ -23,6 +28,13 @@ from src.presentation.rest.schemas import (
 _SAMPLE_PHRASE = "correct horse battery"
 _NEW_SAMPLE_PHRASE = "a new long password"
 
+MAX_FULL_NAME: Final = 200
+MAX_EMAIL: Final = 320
+# A signed JWT of a few claims is about 200 characters; the bound is generous.
+MAX_ACCESS_TOKEN: Final = 4096
+MAX_REFRESH_TOKEN: Final = 512
+BASE64URL: Final = r"^[A-Za-z0-9_-]+$"
+JWT: Final = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"
 Password = Annotated[
     str,
     Field(
@@ -33,19 +45,32 @@ Password = Annotated[
 ]
 FullName = Annotated[
     str,
-    text(200),
+    text(MAX_FULL_NAME),
     Field(examples=["Ada Lovelace"]),
 ]
 Email = Annotated[
     EmailStr,
     Field(
-        max_length=320,
+        max_length=MAX_EMAIL,
         description="An address mail can reach: one on a special-use domain (RFC 6761:"
         " `.test`, `.local`, `.localhost`, `.invalid`, `.onion`, `.arpa`) → 422",
         examples=["ada@example.com"],
     ),
 ]
-RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=512)]
+RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=MAX_REFRESH_TOKEN)]
+# What a response holds: the tokens the server issued, and the seconds until one expires.
+AccessToken = Annotated[str, Documented(minLength=1, maxLength=MAX_ACCESS_TOKEN, pattern=JWT)]
+IssuedRefreshToken = Annotated[
+    str, Documented(minLength=1, maxLength=MAX_REFRESH_TOKEN, pattern=BASE64URL)
+]
+ExpiresIn = Annotated[int, sent_integer(1, INT64_MAX)]
+
+
+class SignUpRole(StrEnum):
+    """The roles anyone may register with: `admin` accounts are made by an admin script."""
+
+    BUYER = Role.BUYER.value
+    SELLER = Role.SELLER.value
 
 
 class RegisterRequest(RequestModel):
@@ -65,9 +90,7 @@ class RegisterRequest(RequestModel):
     email: Email
     password: Password
     full_name: FullName
-    role: Literal["buyer", "seller"] = Field(
-        default="buyer", description="`admin` cannot be chosen here"
-    )
+    role: SignUpRole = server_default(SignUpRole.BUYER.value, "`admin` cannot be chosen here.")
 
 
 class LoginRequest(RequestModel):
@@ -121,9 +144,11 @@ class UserResponse(ApiModel):
     )
 
     id: UUID
-    email: str = Field(examples=["ada@example.com"])
-    full_name: str = Field(examples=["Ada Lovelace"])
-    role: Literal["buyer", "seller", "admin"]
+    email: Annotated[str, Documented(maxLength=MAX_EMAIL, format="email")] = Field(
+        examples=["ada@example.com"]
+    )
+    full_name: Annotated[str, sent_text(MAX_FULL_NAME)] = Field(examples=["Ada Lovelace"])
+    role: Role
     created_at: datetime
 
     @classmethod
@@ -132,7 +157,7 @@ class UserResponse(ApiModel):
             id=user.id,
             email=user.email,
             full_name=user.full_name,
-            role=user.role.value,
+            role=user.role,
             created_at=user.created_at,
         )
 
@@ -142,7 +167,8 @@ class TokenPairResponse(ApiModel):
         json_schema_extra={
             "examples": [
                 {
-                    "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOi...",
+                    "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+                    ".eyJzdWIiOiI0OTEzMGI4MSJ9.c2lnbmF0dXJl",
                     "refreshToken": "5n1Z_1BA304scf_o5xKnBSwuvVQgR2L7tnHx5c8qfjs",
                     "tokenType": "bearer",
                     "expiresIn": 900,
@@ -151,10 +177,12 @@ class TokenPairResponse(ApiModel):
         }
     )
 
-    access_token: str
-    refresh_token: str
+    access_token: AccessToken
+    refresh_token: IssuedRefreshToken
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
-    expires_in: int = Field(description="Seconds until the access token expires", examples=[900])
+    expires_in: ExpiresIn = Field(
+        description="Seconds until the access token expires", examples=[900]
+    )
 
     @classmethod
     def of(cls, pair: TokenPair) -> "TokenPairResponse":
@@ -165,34 +193,25 @@ class TokenPairResponse(ApiModel):
         )
 
 
-class OAuth2TokenForm:
-    """The OAuth2 password grant's form (RFC 6749, section 4.3.2), as the docs' Authorize
-    button sends it.
-
-    FastAPI's `OAuth2PasswordRequestForm` documents less than it refuses: a form cannot tell an
-    empty field from a missing one, so an empty `username` or `password` is "Field required";
-    and a form has no null, so its nullable `grant_type` arrives as the text "null" and fails
-    its pattern. Here both are in the schema: non-empty credentials, and a `grant_type` that is
-    `password` or left out.
-    """
-
-    def __init__(
-        self,
-        *,
-        username: Annotated[str, Form(min_length=1, description="Your email")],
-        password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
-        grant_type: Annotated[str, Form(pattern="^password$")] = "password",
-        scope: Annotated[str, Form(description="Ignored: no scopes")] = "",
-        client_id: Annotated[str, Form(description="Ignored: public client")] = "",
-        client_secret: Annotated[str, Form(description="Ignored: public client")] = "",
-    ) -> None:
-        self.username = username
-        self.password = password
-
-
 class OAuth2TokenResponse(BaseModel):
     """The OAuth2 (RFC 6749) token response: the one snake_case body of the API."""
 
-    access_token: str
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    access_token: AccessToken
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, no secret
-    expires_in: int
+    expires_in: ExpiresIn = Field(description="Seconds until the access token expires")
+
+
+class TokenForm(BaseModel):
+    """The OAuth2 password flow's form (RFC 6749, section 4.3); fields it does not name, such
+    as `scope` or `client_id`, are ignored."""
+
+    model_config = ConfigDict(title="TokenForm")
+
+    username: Annotated[
+        str,
+        Field(min_length=1, max_length=320, description="Your email", examples=["ada@example.com"]),
+    ]
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+    grant_type: Literal["password"] = server_default("password")

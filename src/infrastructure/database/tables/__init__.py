@@ -6,10 +6,10 @@ from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
     OrdersTable,
-    PaymentsTable,
-    ShipmentsTable,
 )
 from src.infrastructure.database.tables.outbox import EventReceiptsTable, OutboxTable
+from src.infrastructure.database.tables.payments import PaymentsTable
+from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
 
 __all__ = [

@@ -4,15 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.infrastructure.database.base import Base
@@ -81,47 +73,4 @@ class OrderSellersTable(Base):
 
     __table_args__ = (
         Index("ix_order_sellers_seller_created", "seller_id", "order_created_at", "order_id"),
-    )
-
-
-class PaymentsTable(Base):
-    """What the provider did for an order: charges, declines and the refund."""
-
-    __tablename__ = "payments"
-
-    order_id: Mapped[UUID] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
-    )
-    # Declines so far: each decline is final, so the next attempt needs a new provider key.
-    declined_attempts: Mapped[int] = mapped_column(default=0)
-    charge_id: Mapped[str | None] = mapped_column(String(255))
-    amount: Mapped[int | None] = mapped_column(BigInteger)
-    currency: Mapped[str | None] = mapped_column(String(3))
-    charged_at: Mapped[datetime | None]
-    refund_requested_at: Mapped[datetime | None]
-    refunded_at: Mapped[datetime | None]
-
-
-SHIPMENT_STATUSES = ("inProgress", "delivered")
-
-
-class ShipmentsTable(Base):
-    __tablename__ = "shipments"
-
-    id: Mapped[UUID] = mapped_column(primary_key=True)
-    order_id: Mapped[UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
-    carrier: Mapped[str] = mapped_column(String(100))
-    tracking_number: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    __table_args__ = (
-        UniqueConstraint("order_id", "seller_id"),  # one shipment per seller per order
-        CheckConstraint(
-            f"status IN ({', '.join(repr(status) for status in SHIPMENT_STATUSES)})",
-            name="status_known",
-        ),
-        Index("ix_shipments_seller_status", "seller_id", "status"),
     )
