@@ -3,6 +3,7 @@ documents a refusal that depends on meaning, not shape."""
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.result import Ok
 
 from tests.fuzz import CONFIG
 
@@ -27,6 +28,7 @@ def test_a_422_for_valid_input_is_a_finding_except_where_the_contract_documents_
     )
     accepted = {}
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         checks = schema.config.checks_config_for(operation=operation, phase="fuzzing")
         accepted[operation.label] = set(checks.positive_data_acceptance.expected_statuses)

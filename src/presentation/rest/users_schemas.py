@@ -11,6 +11,7 @@ from src.domain.users import Role, TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from src.presentation.rest.schemas import (
     INT64_MAX,
+    NO_NUL,
     ApiModel,
     Documented,
     Omitted,
@@ -98,7 +99,9 @@ class LoginRequest(RequestModel):
         json_schema_extra={"examples": [{"email": "ada@example.com", "password": _SAMPLE_PHRASE}]}
     )
 
-    email: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
+    email: Annotated[
+        str, Field(min_length=1, max_length=320, pattern=NO_NUL, examples=["ada@example.com"])
+    ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
@@ -211,7 +214,13 @@ class TokenForm(BaseModel):
 
     username: Annotated[
         str,
-        Field(min_length=1, max_length=320, description="Your email", examples=["ada@example.com"]),
+        Field(
+            min_length=1,
+            max_length=320,
+            pattern=NO_NUL,
+            description="Your email",
+            examples=["ada@example.com"],
+        ),
     ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
     grant_type: Literal["password"] = server_default("password")
