@@ -13,9 +13,10 @@ schema once anonymously and once with each role's token, with every check and ev
 the stateful one included. Checks are configured in `tests/schemathesis.toml`: an operation
 whose refusals depend on meaning, not on shape (an altered cursor, an unknown product, a
 reused idempotency key) may answer schema-valid input with the 422 the contract documents for
-it. Prints, per role, how many operations the stateful phase reached with an answer other
-than 404 (read from schemathesis' NDJSON event report): how far the OpenAPI links lead it
-past made-up ids. Exits non-zero on any failure.
+it. Prints, per role, how many operations the stateful phase reached (read from schemathesis'
+NDJSON event report): valid requests answered other than 401, 404 or 422, which is how far the
+OpenAPI links lead it past made-up ids; and how many answered anything but 404 at all.
+Exits non-zero on any failure.
 """
 
 import argparse
@@ -23,6 +24,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,13 +55,24 @@ def _token(base_url: str, role: str, environment: dict[str, str]) -> str:
     return str(login.json()["accessToken"])
 
 
+# What a request gets before the server looks at any resource: no or a bad token, an unknown
+# id, or input that does not validate. A made-up id answers these; a real one gets past them.
+REFUSED_BEFORE_ANY_RESOURCE = frozenset({401, 404, 422})
+
+
 @dataclass
 class StatefulReach:
-    """What the stateful phase reached, from schemathesis' NDJSON event report."""
+    """What the stateful phase reached, from schemathesis' NDJSON event report.
+
+    An operation counts as reached when a request with valid input (a positive case: a negative
+    one is refused by validation whatever its ids) got an answer other than 401, 404 or 422;
+    `linked` are those of them reached with parameters a link carried from an earlier answer.
+    """
 
     operations: int = 0  # in the schema
-    answered: set[str] = field(default_factory=set)  # `METHOD /path`s answered other than 404
-    succeeded: set[str] = field(default_factory=set)  # those of them answered with a 2xx
+    not_404: set[str] = field(default_factory=set)  # `METHOD /path`s answered other than 404
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    linked: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, events: Path) -> "StatefulReach":
@@ -76,20 +89,36 @@ class StatefulReach:
 
     def _add(self, recorder: dict[str, Any]) -> None:
         for case_id, interaction in recorder.get("interactions", {}).items():
-            status = (interaction.get("response") or {}).get("status_code", 404)
-            if status == 404:
+            if interaction.get("response") is None:  # no answer at all (a timeout)
                 continue
-            case = recorder["cases"][case_id]["value"]
-            operation = f"{case['method'].upper()} {case['path']}"
-            self.answered.add(operation)
-            if 200 <= status < 300:
-                self.succeeded.add(operation)
+            status = interaction["response"]["status_code"]
+            case = recorder["cases"][case_id]
+            operation = f"{case['value']['method'].upper()} {case['value']['path']}"
+            if status != 404:
+                self.not_404.add(operation)
+            if case["value"]["meta"]["generation"]["mode"] != "positive":
+                continue
+            if status not in REFUSED_BEFORE_ANY_RESOURCE:
+                self.statuses[operation][status] += 1
+                if case.get("is_transition_applied"):
+                    self.linked.add(operation)
+
+    @property
+    def succeeded(self) -> set[str]:
+        """The reached operations answered with a 2xx at least once."""
+        return {op for op, seen in self.statuses.items() if any(200 <= s < 300 for s in seen)}
 
     def __str__(self) -> str:
+        reached = ", ".join(
+            f"{operation} {' '.join(f'{status}x{n}' for status, n in sorted(seen.items()))}"
+            + (" (linked)" if operation in self.linked else "")
+            for operation, seen in sorted(self.statuses.items())
+        )
         return (
-            f"stateful phase reached {len(self.answered)} of {self.operations} operations"
-            f" with an answer other than 404 ({len(self.succeeded)} with a 2xx):"
-            f" {', '.join(sorted(self.answered))}"
+            f"stateful phase reached {len(self.statuses)} of {self.operations} operations"
+            f" with valid input answered other than 401, 404 or 422 ({len(self.succeeded)} with"
+            f" a 2xx, {len(self.linked)} through a link); {len(self.not_404)} answered anything"
+            f" but 404: {reached}"
         )
 
 
@@ -125,6 +154,13 @@ def fuzz(
     return outcomes
 
 
+def _folder(reports: Path | None, default: str) -> Path:
+    if reports is None:
+        return Path(default)
+    reports.mkdir(parents=True, exist_ok=True)
+    return reports
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--max-examples", type=int, default=200)
@@ -132,6 +168,7 @@ def main() -> int:
     parser.add_argument("--roles", default="anonymous,buyer,seller,admin")
     parser.add_argument("--database-url", default="", help="PostgreSQL server (default SQLite)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: uvicorn)")
+    parser.add_argument("--reports", type=Path, help="keep each role's NDJSON event report here")
     arguments = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="fuzz-") as folder,
@@ -145,7 +182,7 @@ def main() -> int:
         with serving(environment, workers=arguments.workers) as base_url:
             outcomes = fuzz(
                 base_url, environment, max_examples=arguments.max_examples, seed=arguments.seed,
-                roles=arguments.roles.split(","), reports=Path(folder),
+                roles=arguments.roles.split(","), reports=_folder(arguments.reports, folder),
             )  # fmt: skip
     return 0 if not any(outcomes.values()) else 1
 

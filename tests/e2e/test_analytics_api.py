@@ -30,3 +30,6 @@ async def test_a_window_runs_forwards_and_is_at_most_a_year(client: AsyncClient)
                "validationError")  # fmt: skip
     year = {"from": "2025-01-02", "to": "2026-01-01"}
     assert (await client.get(sales, headers=bearer(token), params=year)).json() == {"items": []}
+    # Both refusals are in the docs, where a client (or a fuzzer's reader) finds them.
+    operation = (await client.get("/openapi.json")).json()["paths"][sales]["get"]
+    assert "`from` after `to`, or more than 366 days" in operation["description"]

@@ -66,6 +66,7 @@ async def test_a_duplicate_email_in_any_case_is_409_email_taken(client: AsyncCli
         ({"role": "admin"}, "role"),
         ({"role": "superuser"}, "role"),
         ({"email": "not-an-email"}, "email"),
+        ({"email": "ada@mail.test"}, "email"),  # a special-use domain: no mail reaches it
         ({"fullName": "   "}, "fullName"),
         ({"fullName": "x" * 201}, "fullName"),
         ({"id": "2b0b4c1e-8e6b-4a43-9d5c-1b8f0f7f8a10"}, "id"),
@@ -81,6 +82,16 @@ async def test_invalid_registrations_are_422_naming_the_field(
         await client.post(f"{API}/auth/register", json=body), 422, "validationError"
     )
     assert any(error["loc"][-1] == field for error in problem["errors"]), problem
+
+
+async def test_the_register_schema_says_which_well_formed_emails_it_refuses(
+    client: AsyncClient,
+) -> None:
+    """Found by schemathesis: `format: email` alone let `x@y.test` look acceptable."""
+    schema = (await client.get("/openapi.json")).json()
+    email = schema["components"]["schemas"]["RegisterRequest"]["properties"]["email"]
+    assert "special-use domain" in email["description"]
+    assert "`.test`" in email["description"]
 
 
 async def test_login_returns_a_token_pair(client: AsyncClient) -> None:
@@ -149,6 +160,27 @@ async def test_the_oauth2_token_endpoint_answers_the_rfc_6749_shape(client: Asyn
         f"{API}/auth/token", data={"username": user["email"], "password": "nope nope"}
     )
     problem_of(wrong, 401, "invalidCredentials")
+
+
+async def test_the_token_form_documents_what_it_refuses(client: AsyncClient) -> None:
+    """Found by schemathesis: an empty username or password, and a `grant_type` the schema let
+    be null (which a form can only send as the text "null"), were valid by the schema but 422."""
+    user = await register(client)
+    for form in (
+        {"username": "", "password": PASSWORD},
+        {"username": user["email"], "password": ""},
+        {"username": user["email"], "password": PASSWORD, "grant_type": "null"},
+    ):
+        problem_of(await client.post(f"{API}/auth/token", data=form), 422, "validationError")
+    accepted = {"username": user["email"], "password": PASSWORD, "grant_type": "password"}
+    assert (await client.post(f"{API}/auth/token", data=accepted)).status_code == 200
+    schema = (await client.get("/openapi.json")).json()
+    body = schema["paths"][f"{API}/auth/token"]["post"]["requestBody"]
+    reference = body["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]["properties"]
+    assert fields["username"]["minLength"] == fields["password"]["minLength"] == 1
+    assert fields["grant_type"]["const"] == "password"
+    assert "null" not in str(fields)
 
 
 async def test_refresh_rotates_the_pair_and_the_old_token_stops_working(

@@ -16,8 +16,12 @@ def test_the_api_holds_up_to_property_based_fuzzing_as_every_role(
     monkeypatch.setattr("sys.argv", ["fuzz", "--max-examples", "5", "--seed", "20261122"])
     assert fuzz.main() == 0
     # Each role's reach is read from schemathesis' event report; an admin's requests succeed.
-    reached = re.findall(r"stateful phase reached (\d+) of (\d+) operations .*\((\d+) with a 2xx",
-                         capsys.readouterr().out)  # fmt: skip
+    reached = re.findall(
+        r"stateful phase reached (\d+) of (\d+) operations .*\((\d+) with a 2xx, (\d+) through"
+        r" a link\); (\d+) answered anything but 404",
+        capsys.readouterr().out,
+    )
     assert len(reached) == 4, reached
-    answered, operations, succeeded = map(int, reached[-1])
-    assert 0 < succeeded <= answered <= operations
+    answered, operations, succeeded, linked, not_404 = map(int, reached[-1])
+    assert 0 < succeeded <= answered <= not_404 <= operations
+    assert linked <= answered

@@ -71,7 +71,7 @@ async def read_my_sales(
 
     Your items in paid, shipped and delivered orders, by the UTC day the orders were paid,
     oldest first. By default today and the 29 days before; days with nothing are left out;
-    `from` after `to` → 422.
+    `from` after `to`, or more than 366 days from `from` to `to` → 422.
     """
     days = await analytics.seller_sales(principal=principal, first=first, last=last)
     return SalesResponse(items=[DailySalesResponse.of(day) for day in days])

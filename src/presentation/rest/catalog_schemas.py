@@ -18,6 +18,7 @@ from src.domain.catalog import (
 )
 from src.presentation.rest.schemas import (
     INT64_MAX,
+    NO_NUL,
     ApiModel,
     Documented,
     Integer,
@@ -46,7 +47,12 @@ Title = Annotated[
     Field(examples=["Brass desk lamp"]),
 ]
 Description = Annotated[
-    str, Field(max_length=MAX_DESCRIPTION, examples=["A heavy brass lamp with a linen shade."])
+    str,
+    Field(
+        max_length=MAX_DESCRIPTION,
+        pattern=NO_NUL,
+        examples=["A heavy brass lamp with a linen shade."],
+    ),
 ]
 Price = Integer[
     Annotated[
@@ -92,9 +98,14 @@ class ProductListQuery(ApiModel):
     """What `GET /products` accepts in its query string."""
 
     q: str | None = Field(
-        default=None, max_length=MAX_TITLE, description="Text in title or description"
+        default=None,
+        max_length=MAX_TITLE,
+        pattern=NO_NUL,
+        description="Text in title or description",
     )
-    category: str | None = Field(default=None, min_length=1, max_length=MAX_CATEGORY)
+    category: str | None = Field(
+        default=None, min_length=1, max_length=MAX_CATEGORY, pattern=NO_NUL
+    )
     seller_id: UUID | None = None
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None

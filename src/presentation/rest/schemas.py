@@ -110,6 +110,13 @@ def server_default(value: Any, description: str = "") -> Any:
     )
 
 
+# PostgreSQL's text cannot hold U+0000 (SQLite's can): on every database, text a request
+# gives (to store or to look up) never holds it, and the schema says so with a pattern.
+NO_NUL: Final = r"^[^\x00]*$"
+# Text that holds something besides whitespace, and no U+0000.
+_VISIBLE: Final = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
 class ApiModel(BaseModel):
     """A response body: camelCase keys. Every field is always sent, `null` included, so the
     response schema lists every field as required, defaulted ones too."""
@@ -130,14 +137,14 @@ class RequestModel(ApiModel):
 
 
 def text(max_length: int, *, min_length: int = 1) -> StringConstraints:
-    """Free text, trimmed of surrounding whitespace; when required (`min_length` > 0), it
-    must hold something besides whitespace, which the schema says with a pattern so that
-    clients can know it too."""
+    """Free text, trimmed of surrounding whitespace, never holding U+0000; when required
+    (`min_length` > 0), it must hold something besides whitespace. The schema says both with
+    a pattern so that clients can know them too."""
     return StringConstraints(
         strip_whitespace=True,
         min_length=min_length,
         max_length=max_length,
-        pattern=r"\S" if min_length else None,
+        pattern=_VISIBLE if min_length else NO_NUL,
     )
 
 

@@ -11,6 +11,7 @@ from src.domain.users import Role, TokenPair, User
 from src.domain.users.rules import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from src.presentation.rest.schemas import (
     INT64_MAX,
+    NO_NUL,
     ApiModel,
     Documented,
     Omitted,
@@ -48,7 +49,15 @@ FullName = Annotated[
     text(MAX_FULL_NAME),
     Field(examples=["Ada Lovelace"]),
 ]
-Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL, examples=["ada@example.com"])]
+Email = Annotated[
+    EmailStr,
+    Field(
+        max_length=MAX_EMAIL,
+        description="An address mail can reach: one on a special-use domain (RFC 6761:"
+        " `.test`, `.local`, `.localhost`, `.invalid`, `.onion`, `.arpa`) → 422",
+        examples=["ada@example.com"],
+    ),
+]
 RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=MAX_REFRESH_TOKEN)]
 # What a response holds: the tokens the server issued, and the seconds until one expires.
 AccessToken = Annotated[str, Documented(minLength=1, maxLength=MAX_ACCESS_TOKEN, pattern=JWT)]
@@ -90,7 +99,9 @@ class LoginRequest(RequestModel):
         json_schema_extra={"examples": [{"email": "ada@example.com", "password": _SAMPLE_PHRASE}]}
     )
 
-    email: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
+    email: Annotated[
+        str, Field(min_length=1, max_length=320, pattern=NO_NUL, examples=["ada@example.com"])
+    ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
@@ -203,7 +214,13 @@ class TokenForm(BaseModel):
 
     username: Annotated[
         str,
-        Field(min_length=1, max_length=320, description="Your email", examples=["ada@example.com"]),
+        Field(
+            min_length=1,
+            max_length=320,
+            pattern=NO_NUL,
+            description="Your email",
+            examples=["ada@example.com"],
+        ),
     ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
     grant_type: Literal["password"] = server_default("password")
