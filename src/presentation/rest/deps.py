@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 
 from src.application.auth import authenticate
@@ -45,11 +46,23 @@ async def client_address(request: Request) -> str:
 def location(request: Request, endpoint: Callable[..., Any], **path_parameters: object) -> str:
     """The `Location` of a created resource: the path of the route `endpoint` serves, so it
     follows the API prefix and the route's own path."""
-    return str(
-        request.app.url_path_for(
-            endpoint.__name__, **{name: str(value) for name, value in path_parameters.items()}
-        )
+    return _path_template(request.app, endpoint.__name__, *path_parameters).format_map(
+        {name: str(value) for name, value in path_parameters.items()}
     )
+
+
+# Per app, each route's path with its parameters left as `{name}`: looking a route up walks
+# every route (tens of microseconds, a few percent of placing an order), so once is enough.
+_PATH_TEMPLATES: WeakKeyDictionary[FastAPI, dict[tuple[str, ...], str]] = WeakKeyDictionary()
+
+
+def _path_template(app: FastAPI, route_name: str, *parameters: str) -> str:
+    templates = _PATH_TEMPLATES.setdefault(app, {})
+    key = (route_name, *parameters)
+    if key not in templates:
+        placeholders = {name: f"{{{name}}}" for name in parameters}
+        templates[key] = str(app.url_path_for(route_name, **placeholders))
+    return templates[key]
 
 
 def signed_in_as(*roles: Role) -> Any:
