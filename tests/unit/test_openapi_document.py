@@ -102,6 +102,9 @@ def test_a_created_or_listed_resource_links_to_the_operations_taking_its_id(
     listed = document["paths"][f"{API}/products"]["get"]["responses"]["200"]["links"]
     assert listed["readProduct"]["parameters"] == {"product_id": "$response.body#/items/0/id"}
     assert {"readProductOrders", "countProductShipments"} <= set(listed)
+    ordered = listed["placeOrder"]["requestBody"]  # the id goes in the body, after its example
+    assert ordered["items"][0]["productId"] == "$response.body#/items/0/id"
+    assert ordered["shippingAddress"]["city"]
     shipped = document["paths"][f"{API}/orders/{{order_id}}/shipments"]["post"]["responses"]
     assert set(shipped["201"]["links"]) == {"readShipment", "deliverShipment"}
     events = document["paths"][f"{API}/admin/events"]["get"]["responses"]["200"]["links"]

@@ -15,11 +15,13 @@ the error handlers really do, so an operation added later is documented the same
   `security: []`; any operation may answer 413 (a body over the limit, whatever the method);
 - a 201 carries `Location`; an operation taking an `Idempotency-Key` says `Idempotent-Replayed`;
 - an operation answering a resource (or a page or list of them) links to every operation
-  whose path takes that resource's id, so tools can follow real ids (OpenAPI `links`).
+  that takes that resource's id, in its path or (after its example) in its body, so tools
+  can follow real ids (OpenAPI `links`).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import FastAPI
@@ -234,32 +236,79 @@ def _resource_of(response_schema: Json, schemas: Json) -> tuple[str, str] | None
     return None
 
 
-def _link_resources(schema: Json) -> None:
-    """Links from each operation answering a resource to those taking its id in their path.
+def _request_example(operation: Json, schemas: Json) -> Any:
+    """The first example of an operation's JSON request body, if its schema has one."""
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    name = body.get("schema", {}).get("$ref", "").removeprefix(_SCHEMAS)
+    examples = schemas.get(name, {}).get("examples") or [None]
+    return examples[0]
 
-    `ProductResponse` is a product, whose id operations take as `{product_id}`.
+
+def _id_keys(node: Any) -> set[str]:
+    """The keys, anywhere in a request body, that hold a resource's id (`productId`)."""
+    if isinstance(node, list):
+        return {key for item in node for key in _id_keys(item)}
+    if not isinstance(node, dict):
+        return set()
+    own = {key for key, value in node.items() if key.endswith("Id") and isinstance(value, str)}
+    return own | {key for value in node.values() for key in _id_keys(value)}
+
+
+def _with_id(node: Any, key: str, expression: str) -> Any:
+    """`node` with every value at `key` replaced by `expression`."""
+    if isinstance(node, list):
+        return [_with_id(item, key, expression) for item in node]
+    if isinstance(node, dict):
+        return {
+            name: expression if name == key else _with_id(value, key, expression)
+            for name, value in node.items()
+        }
+    return node
+
+
+def _in_path(name: str, expression: str) -> Json:
+    return {"parameters": {name: expression}}
+
+
+def _in_body(example: Any, key: str, expression: str) -> Json:
+    return {"requestBody": _with_id(example, key, expression)}
+
+
+def _id_takers(schema: Json) -> dict[str, list[tuple[str, Callable[[str], Json]]]]:
+    """By id parameter (`product_id`), the operations that take one and how: in their path
+    (`/products/{product_id}`), or in their body, per the body's example (`productId` in an
+    order's items), so that a link can send the example with the real id in its place."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    takers: dict[str, list[tuple[str, Callable[[str], Json]]]] = {}
+    for path, operation in _operations(schema):
+        target = operation["operationId"]
+        for name in re.findall(r"{(\w+_id)}", path):
+            takers.setdefault(name, []).append((target, partial(_in_path, name)))
+        example = _request_example(operation, schemas)
+        for key in sorted(_id_keys(example)):
+            takers.setdefault(to_snake(key), []).append((target, partial(_in_body, example, key)))
+    return takers
+
+
+def _link_resources(schema: Json) -> None:
+    """Links from each operation answering a resource to those taking its id.
+
+    `ProductResponse` is a product, whose id operations take as `{product_id}` in their path
+    or as `productId` in their body.
     """
     schemas = schema.get("components", {}).get("schemas", {})
-    takers: dict[str, list[tuple[str, str]]] = {}
-    for path, operation in _operations(schema):
-        for name in re.findall(r"{(\w+_id)}", path):
-            takers.setdefault(name, []).append((operation["operationId"], name))
+    takers = _id_takers(schema)
     for _path, operation in _operations(schema):
         for status, response in operation.get("responses", {}).items():
-            if status not in ("200", "201"):
-                continue
             body = response.get("content", {}).get("application/json", {}).get("schema", {})
-            resource = _resource_of(body, schemas)
+            resource = _resource_of(body, schemas) if status in ("200", "201") else None
             if resource is None:
                 continue
             name, pointer = resource
             parameter = f"{to_snake(name.removesuffix('Response'))}_id"
             links = {
-                target: {
-                    "operationId": target,
-                    "parameters": {parameter_name: f"$response.body#{pointer}"},
-                }
-                for target, parameter_name in takers.get(parameter, [])
+                target: {"operationId": target} | link(f"$response.body#{pointer}")
+                for target, link in takers.get(parameter, [])
                 if target != operation["operationId"] or pointer != "/id"
             }
             if links:
