@@ -204,23 +204,6 @@ def _optional_parameters_without_null(schema: Json) -> None:
                 parameter["schema"] = rest[0] | outer
 
 
-# The longest text each string format may be, for schemas that give a format only.
-_FORMAT_LENGTHS = {"uuid": 36, "date": 10, "date-time": 40}
-
-
-def _bound_formatted_strings(node: Any) -> None:
-    """A UUID, a date or a timestamp is at most so long: say so wherever one appears."""
-    if isinstance(node, list):
-        for item in node:
-            _bound_formatted_strings(item)
-    elif isinstance(node, dict):
-        length = _FORMAT_LENGTHS.get(node.get("format", ""))
-        if length is not None and node.get("type") == "string":
-            node.setdefault("maxLength", length)
-        for value in node.values():
-            _bound_formatted_strings(value)
-
-
 def _resource_of(response_schema: Json, schemas: Json) -> tuple[str, str] | None:
     """The resource a response answers, and where its id is: (`ProductResponse`, `/id`) for
     a product, (`ProductResponse`, `/items/0/id`) for a page or list of them."""
@@ -358,7 +341,6 @@ def install_openapi(app: FastAPI, *, api_prefix: str, servers: list[Json]) -> No
             _describe_shared_responses(schema, api_prefix=api_prefix)
             _optional_parameters_without_null(schema)
             _link_resources(schema)
-            _bound_formatted_strings(schema)
             complete_document(schema)
             app.openapi_schema = schema
         return app.openapi_schema

@@ -12,7 +12,8 @@
 - Nulls that FastAPI drops from examples (it writes the document with `exclude_none`) go
   back where the schema requires the property: a required, nullable field shown as null.
 - Bounds are written as integers where they are (FastAPI's document model holds them as
-  floats: `maximum: 100.0`), so that a bound reads as exactly as it was given.
+  floats: `maximum: 100.0`), so that a bound reads as exactly as it was given; a string
+  given only a format that has a longest spelling (a UUID, a date, a timestamp) says it.
 - The component schemas are listed by name.
 """
 
@@ -28,6 +29,8 @@ SCHEMAS_KEY: Final = "x-schemas"
 _GENERIC_NAME: Final = re.compile(r"\w+_\w+_")
 _COMPONENTS_PREFIX: Final = "#/components/schemas/"
 _BOUNDS: Final = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+# The longest text each string format may be, for schemas that give a format only.
+_FORMAT_LENGTHS: Final = {"uuid": 36, "date": 10, "date-time": 40}
 
 
 def complete_document(document: dict[str, Any]) -> None:
@@ -44,7 +47,7 @@ def complete_document(document: dict[str, Any]) -> None:
     for schema in components.values():
         for example in schema.get("examples", ()):
             _restore_nulls(example, schema, components)
-    _integral_bounds(document)
+    _exact_bounds(document)
     document["components"]["schemas"] = dict(sorted(components.items()))
 
 
@@ -103,16 +106,19 @@ def _name_enum_values(schema: dict[str, Any]) -> None:
         schema["x-enum-varnames"] = names
 
 
-def _integral_bounds(node: Any) -> None:
+def _exact_bounds(node: Any) -> None:
     if isinstance(node, list):
         for item in node:
-            _integral_bounds(item)
+            _exact_bounds(item)
     elif isinstance(node, dict):
+        length = _FORMAT_LENGTHS.get(node.get("format", ""))
+        if length is not None and node.get("type") == "string":
+            node.setdefault("maxLength", length)
         for key, value in node.items():
             if key in _BOUNDS and isinstance(value, float) and value.is_integer():
                 node[key] = int(value)
             elif key not in {"example", "examples"}:
-                _integral_bounds(value)
+                _exact_bounds(value)
 
 
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
