@@ -10,12 +10,17 @@ server --database-url names, dropped afterwards; one uvicorn process, or gunicor
 --workers), with rate limits out of the way: the fuzzer is one client sending thousands of
 requests. Registers a buyer, a seller and an admin, and runs `st run` against the OpenAPI
 schema once anonymously and once with each role's token, with every check and every phase,
-the stateful one included. Checks are configured in `tests/schemathesis.toml`: an operation
-whose refusals depend on meaning, not on shape (an altered cursor, an unknown product, a
-reused idempotency key) may answer schema-valid input with the 422 the contract documents for
-it. Prints, per role, how many operations the stateful phase reached (read from schemathesis'
-NDJSON event report): valid requests answered other than 401, 404 or 422, which is how far the
-OpenAPI links lead it past made-up ids; and how many answered anything but 404 at all.
+the stateful one included. Before the runs the seller lists a product and the buyer places
+orders of it, some paid: the stateful phase starts from the listings (schemathesis begins its
+chains at creating operations and at listings without path parameters), and only through real
+orders do the links lead it on to paying, cancelling, shipping and delivering.
+
+Checks are configured in `tests/schemathesis.toml`: an operation whose refusals depend on
+meaning, not on shape (an altered cursor, an unknown product, a reused idempotency key) may
+answer schema-valid input with the 422 the contract documents for it. Prints, per role, how
+many operations the stateful phase reached (read from schemathesis' NDJSON event report): valid
+requests answered other than 401, 404 or 422, which is how far the OpenAPI links lead it past
+made-up ids; and how many answered anything but 404 at all.
 Exits non-zero on any failure.
 """
 
@@ -53,6 +58,34 @@ def _token(base_url: str, role: str, environment: dict[str, str]) -> str:
     login = httpx.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     login.raise_for_status()
     return str(login.json()["accessToken"])
+
+
+ADDRESS = {"fullName": "Fuzz Buyer", "line1": "1 Main St", "city": "Springfield",
+           "postalCode": "12345", "country": "US"}  # fmt: skip
+SEEDED_ORDERS = 6  # every other one paid, the newest not: some to pay or cancel, some to ship
+
+
+def _open_shop(base_url: str, tokens: dict[str, str]) -> None:
+    """The seller lists a product and the buyer orders it, paying every other order: what the
+    listings the stateful phase starts from hand on to the operations that take an order (a
+    listing's link takes its first item, the newest order, which is left to pay)."""
+    with httpx.Client(base_url=f"{base_url}/api/v1") as api:
+
+        def send(role: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            auth = {"Authorization": f"Bearer {tokens[role]}"}
+            answer = api.request(method, path, json=body, headers=auth)
+            answer.raise_for_status()
+            return dict(answer.json())
+
+        product = send("seller", "POST", "/products", {
+            "title": "Fuzzed Lamp", "price": 1999, "stock": 1_000_000, "category": "fuzz",
+        })  # fmt: skip
+        for number in range(SEEDED_ORDERS):
+            order = send("buyer", "POST", "/orders", {
+                "items": [{"productId": product["id"], "quantity": 1}], "shippingAddress": ADDRESS,
+            })  # fmt: skip
+            if number % 2 == 0:
+                send("buyer", "POST", f"/orders/{order['id']}/pay", {"paymentToken": "tok_visa"})
 
 
 # What a request gets before the server looks at any resource: no or a bad token, an unknown
@@ -132,6 +165,8 @@ def fuzz(
     reports: Path,
 ) -> dict[str, int]:
     """Each role's `st run` exit code (0: no failure)."""
+    tokens = {role: _token(base_url, role, environment) for role in ("buyer", "seller", "admin")}
+    _open_shop(base_url, tokens)
     outcomes = {}
     for role in roles:
         events = reports / f"{role}.ndjson"
@@ -141,7 +176,7 @@ def fuzz(
             "--report", "ndjson", "--report-ndjson-path", str(events),
         ]  # fmt: skip
         if role != "anonymous":
-            command += ["--header", f"Authorization: Bearer {_token(base_url, role, environment)}"]
+            command += ["--header", f"Authorization: Bearer {tokens[role]}"]
         done = subprocess.run(  # noqa: S603 - our own arguments
             command, check=False, cwd=PROJECT_ROOT, capture_output=True, text=True
         )
