@@ -106,6 +106,7 @@ def test_metrics_add_up_requests_from_both_workers(
         assert httpx.post(f"{base_url}{API}/auth/register", json=body).status_code == 201
     for _ in range(40):  # a new connection each time, so both workers serve some
         assert httpx.get(f"{base_url}{API}/categories").status_code == 200
+    httpx.request("PROPFIND", f"{base_url}{API}/categories")  # WebDAV's, not HTTP's
     httpx.get(f"{base_url}{API}/products/{'0' * 8}-0000-0000-0000-{'0' * 12}")
 
     route, product = f"{API}/categories", f"{API}/products/{{product_id}}"
@@ -128,6 +129,12 @@ def test_metrics_add_up_requests_from_both_workers(
     # By template, not by raw path:
     assert _sample(metrics, "http_requests_total", route=product, status="404") == 1
     assert _sample(metrics, "http_request_duration_seconds_count", route=route) == 40
+    # A method HTTP does not define is one series for all of them, not one each.
+    assert _sample(metrics, "http_requests_total", method="OTHER", status="405") == 1
+    assert 'method="PROPFIND"' not in metrics
+    # Only the scrape itself is in progress (each worker adds its own).
+    assert _sample(metrics, "http_requests_in_progress", method="POST") == 0
+    assert _sample(metrics, "http_requests_in_progress", method="GET") == 1
     wait_for(lambda: _sample(scrape(), "outbox_events", state="dead") == 3, seconds=10,
              what="three dead letters")  # fmt: skip
     metrics = scrape()
@@ -200,10 +207,22 @@ async def _orders_held_across_sigterm(
 
         async with _holding_the_product(database_url, lamp):
             requests = [asyncio.create_task(place()) for _ in range(100)]
-            await asyncio.sleep(1.0)  # every request is inside a worker, waiting for the lock
+            await _until_in_progress(http, "POST", 100)  # inside a worker, waiting for the lock
             process.send_signal(signal.SIGTERM)
             await asyncio.sleep(0.5)  # the workers have begun to stop
         return buyer, lamp, await asyncio.gather(*requests)
+
+
+async def _until_in_progress(http: httpx.AsyncClient, method: str, count: int) -> None:
+    """Wait until the workers, added up, have `count` requests of `method` received and not
+    yet answered (read from `/metrics`, which a worker answers while others wait)."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        metrics = (await http.get("/metrics")).text
+        if _sample(metrics, "http_requests_in_progress", 0, method=method) >= count:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{count} {method}s never arrived"
+        await asyncio.sleep(0.05)
 
 
 @asynccontextmanager

@@ -1,7 +1,9 @@
 """Prometheus metrics at `/metrics`.
 
 - `http_requests_total` and `http_request_duration_seconds`, by method, route template (never
-  the raw path, which would explode the series) and status;
+  the raw path, which would explode the series) and status; `http_requests_in_progress`, by
+  method, summed over the live workers. A method outside HTTP's own (WebDAV's `PROPFIND`,
+  say, which the server's parser lets through) is counted as `OTHER`, so no client adds series;
 - `db_connections_in_use`, by engine (`write`, `read`), summed over the live workers;
 - `outbox_events`, pending and dead, read from the database when scraped.
 
@@ -48,12 +50,19 @@ OUTBOX = Gauge(
     ["state"],
     multiprocess_mode="max",  # every worker reads the same database: any answer will do
 )
+IN_PROGRESS = Gauge(
+    "http_requests_in_progress",
+    "HTTP requests received and not yet answered",
+    ["method"],
+    multiprocess_mode="livesum",
+)
 WORKERS = Gauge(
     "marketplace_worker_up",
     "1 for each live worker process (one series per process id under gunicorn)",
     multiprocess_mode="liveall",
 )
 UNMATCHED = "unmatched"  # requests no route matched (404s, probes): one series for all
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 
 
 def worker_started() -> None:
@@ -64,12 +73,28 @@ def worker_started() -> None:
 _CONNECTIONS_WRITE, _CONNECTIONS_READ = CONNECTIONS.labels("write"), CONNECTIONS.labels("read")
 
 
+def _method(method: str) -> str:
+    return method if method in METHODS else "OTHER"
+
+
+@functools.cache
+def _in_progress(method: str) -> Any:
+    return IN_PROGRESS.labels(method)
+
+
 @functools.cache
 def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
     return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
 
 
+def request_started(method: str) -> None:
+    _in_progress(_method(method)).inc()
+
+
 def record_request(method: str, route: str | None, status: int, seconds: float) -> None:
+    """A request answered (or given up on): counted, timed, and no longer in progress."""
+    method = _method(method)
+    _in_progress(method).dec()
     count, latency = _series(method, route or UNMATCHED, status)
     count.inc()
     latency.observe(seconds)

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from src.infrastructure.errors import ProgrammingError
 from src.infrastructure.logging import request_id_var
 from src.infrastructure.runtime import runtime
-from src.infrastructure.web.metrics import record_pool, record_request
+from src.infrastructure.web.metrics import record_pool, record_request, request_started
 from src.infrastructure.web.problems import problem
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -41,6 +41,7 @@ class RequestContextMiddleware:
         status = 500
         response_started = False
         started = time.perf_counter()
+        request_started(scope["method"])
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
