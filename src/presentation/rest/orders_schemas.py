@@ -20,6 +20,7 @@ from src.presentation.rest.schemas import (
     PageCursor,
     PageLimit,
     RequestModel,
+    Text,
     sent_integer,
     sent_text,
     text,
@@ -41,7 +42,7 @@ ADDRESS: dict[str, JsonValue] = {
 LAMP_ID = "492af436-1319-5c6f-bebf-63edb2364066"
 
 
-def _line(min_length: int, max_length: int) -> StringConstraints:
+def _line(min_length: int, max_length: int) -> Text:
     return text(max_length, min_length=min_length)
 
 

@@ -1,10 +1,14 @@
 """Shared HTTP models: camelCase on the wire, snake_case accepted in request bodies."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
 from types import MappingProxyType
 from typing import Annotated, Any, Final, Generic, TypeVar
 
+from annotated_types import GroupedMetadata
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -85,7 +89,7 @@ def sent_integer(minimum: int, maximum: int) -> Documented:
 
 def sent_text(max_length: int, *, min_length: int = 1) -> Documented:
     """The bounds of text the server sends: what `text` accepted when it was written."""
-    pattern = {"pattern": r"\S"} if min_length else {}
+    pattern = {"pattern": _SEEN} if min_length else {}
     return Documented(minLength=min_length, maxLength=max_length, **pattern)
 
 
@@ -113,8 +117,23 @@ def server_default(value: Any, description: str = "") -> Any:
 # PostgreSQL's text cannot hold U+0000 (SQLite's can): on every database, text a request
 # gives (to store or to look up) never holds it, and the schema says so with a pattern.
 NO_NUL: Final = r"^[^\x00]*$"
-# Text that holds something besides whitespace, and no U+0000.
-_VISIBLE: Final = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# What is trimmed from text: whitespace to Unicode (White_Space), to Python (`str.isspace`)
+# or to JavaScript (`\s`). The patterns name these characters one by one, so that every
+# client's regular expressions read them as the server's do, whatever their `\s` means.
+WHITE_SPACE: Final = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SPACE: Final = "".join(f"\\u{ord(c):04x}" for c in WHITE_SPACE)
+_ANY: Final = r"[^\x00]*"
+_SEEN: Final = rf"[^\x00{_SPACE}]"  # a character that is neither U+0000 nor whitespace
+# Text holding at least n characters besides whitespace, and no U+0000: trimmed, it is at
+# least n long (for n of 0, 1 and 2, where the two say the same).
+_VISIBLE: Final = {
+    0: NO_NUL,
+    1: f"^{_ANY}{_SEEN}{_ANY}$",
+    2: f"^{_ANY}{_SEEN}{_ANY}{_SEEN}{_ANY}$",
+}
 
 
 class ApiModel(BaseModel):
@@ -136,16 +155,35 @@ class RequestModel(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def text(max_length: int, *, min_length: int = 1) -> StringConstraints:
-    """Free text, trimmed of surrounding whitespace, never holding U+0000; when required
-    (`min_length` > 0), it must hold something besides whitespace. The schema says both with
-    a pattern so that clients can know them too."""
-    return StringConstraints(
-        strip_whitespace=True,
-        min_length=min_length,
-        max_length=max_length,
-        pattern=_VISIBLE if min_length else NO_NUL,
-    )
+@dataclass(frozen=True, slots=True)
+class Text(GroupedMetadata):
+    """Free text, never holding U+0000, trimmed of surrounding whitespace once it is valid.
+
+    What the schema says is checked on the text as sent (`maxLength` counts the whitespace
+    around it too), so the server takes exactly what its document allows; when required
+    (`min_length` > 0), it must hold that many characters besides whitespace."""
+
+    max_length: int
+    min_length: int = 1
+
+    def __iter__(self) -> Iterator[object]:
+        if self.min_length not in _VISIBLE:
+            raise ValueError(f"no pattern says that trimmed text is {self.min_length} long")
+        yield StringConstraints(
+            min_length=self.min_length,
+            max_length=self.max_length,
+            pattern=_VISIBLE[self.min_length],
+        )
+        yield AfterValidator(_trimmed)
+
+
+def _trimmed(value: str) -> str:
+    return value.strip(WHITE_SPACE)
+
+
+def text(max_length: int, *, min_length: int = 1) -> Text:
+    """Free text (`Text`): `Annotated[str, text(200)]`."""
+    return Text(max_length, min_length)
 
 
 # A partial update's field: it may be left out, which Python sees as None, but `null` is not
