@@ -212,6 +212,16 @@ async def test_the_shipping_address_is_required_and_checked(
     problem_of(response, 422, "validationError")
 
 
+async def test_the_address_is_stored_trimmed_and_its_second_line_may_be_null(shop: Shop) -> None:
+    lamp = await shop.product()
+    address = ADDRESS | {"line1": "\t1 Main St ", "line2": None, "city": "\u3000Leeds\n"}
+    body = {"items": [{"productId": lamp["id"], "quantity": 1}], "shippingAddress": address}
+    response = await shop.client.post(f"{API}/orders", headers=bearer(shop.buyer_token), json=body)
+    assert response.status_code == 201, response.text
+    stored = response.json()["shippingAddress"]
+    assert (stored["line1"], stored["line2"], stored["city"]) == ("1 Main St", None, "Leeds")
+
+
 async def test_snake_case_bodies_are_accepted(shop: Shop) -> None:
     lamp = await shop.product()
     body = {

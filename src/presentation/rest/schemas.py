@@ -177,8 +177,9 @@ class Text(GroupedMetadata):
         yield AfterValidator(_trimmed)
 
 
-def _trimmed(value: str) -> str:
-    return value.strip(WHITE_SPACE)
+def _trimmed(value: str | None) -> str | None:
+    # `Annotated[str | None, text(…)]` runs this on the whole union, `None` included.
+    return value if value is None else value.strip(WHITE_SPACE)
 
 
 def text(max_length: int, *, min_length: int = 1) -> Text:
