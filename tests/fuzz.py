@@ -239,6 +239,7 @@ def main() -> int:
         environment = server_environment(
             database_url, Path(folder) / "logs",
             AUTH__LOGIN_ATTEMPTS_PER_MINUTE="1000000", LOG__LEVEL="WARNING",
+            AUTH__ACCESS_TOKEN_TTL="14400",  # a long run outlasts the 15 minutes of a token
         )  # fmt: skip
         migrate(environment)
         with serving(environment, workers=arguments.workers) as base_url:
