@@ -3,7 +3,8 @@ broken object-level, function-level and property-level authorization).
 
 Each case runs in a fresh little world: a seller with product P, another seller with product
 Q, a buyer with an order holding P in each state the routes need (awaiting payment, paid,
-paid and shipped by the seller), another buyer, an admin. The table gives the status each
+paid and shipped by the seller, delivered) and a review R of another product delivered to
+them, another buyer, an admin. The table gives the status each
 role gets; 404 where the caller may not even see the object, 403 where it may see it but not
 act, as the contract says. No response may ever carry a password or a hash.
 """
@@ -66,6 +67,18 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/analytics/sellers/me/sales", None,
      {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
       "other_seller": 200, "admin": 403}),
+    ("GET", "/products/{P}/reviews", None, PUBLIC),
+    ("POST", "/products/{P}/reviews", {"rating": 4},
+     {"anonymous": 401, "buyer": 201, "other_buyer": 403, "seller": 403,
+      "other_seller": 403, "admin": 403}),
+    ("GET", "/reviews/{R}", None, PUBLIC),
+    ("PATCH", "/reviews/{R}", {"rating": 3},
+     {"anonymous": 401, "buyer": 200, "other_buyer": 403, "seller": 403,
+      "other_seller": 403, "admin": 403}),
+    ("DELETE", "/reviews/{R}", None,
+     {"anonymous": 401, "buyer": 204, "other_buyer": 403, "seller": 403,
+      "other_seller": 403, "admin": 204}),
+    ("GET", "/sellers/{seller_id}", None, PUBLIC),
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
 ]  # fmt: skip
@@ -100,6 +113,14 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     ids["S"] = (await call("POST", f"/orders/{ids['O_shipped']}/shipments", "seller", shipment))[
         "id"
     ]
+    # Delivered to the buyer: P, not reviewed yet, and P2, reviewed by the buyer as R.
+    ids["P2"] = (await call("POST", "/products", "seller", product))["id"]
+    lines = [{"productId": ids["P"], "quantity": 1}, {"productId": ids["P2"], "quantity": 1}]
+    delivered = (await call("POST", "/orders", "buyer", order | {"items": lines}))["id"]
+    await call("POST", f"/orders/{delivered}/pay", "buyer", {"paymentToken": "tok"})
+    sent = (await call("POST", f"/orders/{delivered}/shipments", "seller", shipment))["id"]
+    await call("PATCH", f"/shipments/{sent}", "seller", {"status": "delivered"})
+    ids["R"] = (await call("POST", f"/products/{ids['P2']}/reviews", "buyer", {"rating": 5}))["id"]
     return headers, ids
 
 
@@ -137,8 +158,9 @@ async def test_every_role_gets_what_the_contract_says(
 ) -> None:
     assert set(expected) == set(ROLES)
     outcomes = {}
-    for role in ROLES:  # a fresh world per role: an allowed call may change it
-        headers, ids = await world(client)
+    shared = await world(client) if method == "GET" else None  # a read changes nothing
+    for role in ROLES:  # a fresh world per role: an allowed write may change it
+        headers, ids = shared or await world(client)
         response = await client.request(
             method, f"{API}{fill(path, ids)}", headers=headers[role], json=fill(body, ids)
         )

@@ -160,3 +160,51 @@ async def test_concurrent_cancels_return_the_stock_once(http: httpx.AsyncClient)
 
     assert codes(responses) == {(200, ""): 1, (409, "invalidState"): 19}
     assert await stock_of(http, lamp) == 10
+
+
+async def delivered_buyer(http: httpx.AsyncClient, seller: str, product_id: str) -> str:
+    """A new buyer whose order of the product was paid, shipped and delivered."""
+    buyer = await account(http, "buyer")
+    placed = (await order(http, buyer, [(product_id, 1)])).json()
+    paid = await http.post(
+        f"{API}/orders/{placed['id']}/pay", headers=bearer(buyer), json={"paymentToken": "tok"}
+    )
+    assert paid.status_code == 200, paid.text
+    shipped = await http.post(
+        f"{API}/orders/{placed['id']}/shipments",
+        headers=bearer(seller),
+        json={"carrier": "DHL", "trackingNumber": placed["id"][:8]},
+    )
+    assert shipped.status_code == 201, shipped.text
+    delivered = await http.patch(
+        f"{API}/shipments/{shipped.json()['id']}",
+        headers=bearer(seller),
+        json={"status": "delivered"},
+    )
+    assert delivered.status_code == 200, delivered.text
+    return buyer
+
+
+async def test_50_buyers_reviewing_one_product_at_once_are_all_counted(
+    http: httpx.AsyncClient,
+) -> None:
+    """Each review adds itself to the product's rating in the statement that reads it, so
+    none is lost between the two workers (a read, then a write, would lose some)."""
+    seller = await account(http, "seller")
+    lamp = await product(http, seller, stock=100)
+    buyers = await asyncio.gather(*(delivered_buyer(http, seller, lamp) for _ in range(50)))
+    ratings = [random.randint(1, 5) for _ in buyers]
+
+    answers = await asyncio.gather(
+        *(
+            http.post(f"{API}/products/{lamp}/reviews", headers=bearer(buyer), json={"rating": r})
+            for buyer, r in zip(buyers, ratings, strict=True)
+        )
+    )
+
+    assert Counter(answer.status_code for answer in answers) == {201: 50}
+    rating = (await http.get(f"{API}/products/{lamp}")).json()["rating"]
+    hundredths = (200 * sum(ratings) + 50) // 100  # the average, rounded half up
+    assert rating == {"count": 50, "average": hundredths / 100}
+    listed = (await http.get(f"{API}/products/{lamp}/reviews", params={"limit": 100})).json()
+    assert sorted(review["rating"] for review in listed["items"]) == sorted(ratings)

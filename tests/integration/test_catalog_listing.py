@@ -48,7 +48,7 @@ async def empty_catalog() -> None:
 def products(seller_ids: list[UUID], min_size: int = 0) -> st.SearchStrategy[list[Product]]:
     """Small catalogs with colliding timestamps, prices and titles, to exercise tie-breaking."""
     product = st.builds(
-        lambda seller, words, description, price, stock, category, minute, archived: Product(
+        lambda seller, words, description, price, stock, category, minute, archived, rated: Product(
             id=uuid4(),
             seller_id=seller,
             title=" ".join(words),
@@ -60,6 +60,8 @@ def products(seller_ids: list[UUID], min_size: int = 0) -> st.SearchStrategy[lis
             status=ProductStatus.ARCHIVED if archived else ProductStatus.ACTIVE,
             created_at=EPOCH + timedelta(minutes=minute),
             updated_at=EPOCH,
+            rating_count=rated[0],
+            rating_total=rated[1],
         ),
         st.sampled_from(seller_ids),
         st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
@@ -69,6 +71,8 @@ def products(seller_ids: list[UUID], min_size: int = 0) -> st.SearchStrategy[lis
         st.sampled_from(["lighting", "desks", "chairs"]),
         st.integers(min_value=0, max_value=4),
         st.booleans(),
+        # (count, total): unrated, or averages and counts that collide
+        st.sampled_from([(0, 0), (1, 5), (2, 10), (1, 4), (2, 7), (3, 11), (2, 8)]),
     )
     return st.lists(product, min_size=min_size, max_size=25)
 
@@ -104,6 +108,10 @@ SORT_KEYS: dict[ProductSort, Callable[[Product], tuple[Any, ...]]] = {
     ProductSort.CHEAPEST: lambda p: (p.price, p.id),
     ProductSort.DEAREST: lambda p: (p.price, p.id),
     ProductSort.TITLE: lambda p: (p.title.casefold(), p.id),
+    # The best average first, then the most reviewed (an oracle of its own: not the rank).
+    ProductSort.RATING: lambda p: (
+        (p.rating.average or 0, p.rating_count, p.id) if p.rating_count else (-1, 0, p.id)
+    ),
 }
 
 

@@ -26,7 +26,17 @@ def answer(product: Product) -> dict[str, object]:
         "currency": product.currency, "stock": product.stock, "category": product.category,
         "status": product.status.value,
         "createdAt": "2026-11-22T17:00:24.934934Z", "updatedAt": "2026-11-22T17:05:24.934934Z",
+        "rating": RATINGS[product.rating_count, product.rating_total],
     }  # fmt: skip
+
+
+# (count, total) -> the rating answered: the average to two decimals, rounded half up.
+RATINGS = {
+    (0, 0): {"average": None, "count": 0},
+    (3, 13): {"average": 4.33, "count": 3},
+    (8, 33): {"average": 4.13, "count": 8},  # 4.125
+    (2, 3): {"average": 1.5, "count": 2},
+}
 
 
 def test_a_page_of_responses_answers_each_product_in_order_with_its_own_fields() -> None:
@@ -34,6 +44,9 @@ def test_a_page_of_responses_answers_each_product_in_order_with_its_own_fields()
         product(ProductStatus.ACTIVE),
         product(ProductStatus.ARCHIVED, description="", stock=0),
         product(ProductStatus.ACTIVE, title="Ünïcode ☃", price=1, category="toys"),
+        product(ProductStatus.ACTIVE, rating_count=3, rating_total=13),
+        product(ProductStatus.ACTIVE, rating_count=8, rating_total=33),
+        product(ProductStatus.ACTIVE, rating_count=2, rating_total=3),
     ]
     page = ProductResponse.many(products)
     assert [each.model_dump(mode="json") for each in page] == [answer(p) for p in products]
@@ -47,4 +60,5 @@ def test_a_response_carries_every_field_in_camel_case_with_utc_times() -> None:
         "description": "Heavy", "price": 4999, "currency": "USD", "stock": 3,
         "category": "lighting", "status": "archived",
         "createdAt": "2026-11-22T17:00:24.934934Z", "updatedAt": "2026-11-22T17:05:24.934934Z",
+        "rating": {"average": None, "count": 0},
     }  # fmt: skip

@@ -115,7 +115,7 @@ def test_the_listing_sorts_are_the_sort_parameter_choices_by_reference() -> None
     named = document["components"]["schemas"]["ProductSort"]
     assert named["enum"] == [each.value for each in ProductSort]
     assert named["x-enum-varnames"] == [
-        "CREATED_AT_DESC", "CREATED_AT", "PRICE", "PRICE_DESC", "TITLE",
+        "CREATED_AT_DESC", "CREATED_AT", "PRICE", "PRICE_DESC", "TITLE", "RATING_DESC",
     ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from src.domain.catalog.entities import (
     ProductFilter,
     ProductSort,
     ProductStatus,
+    SellerFigures,
 )
 from src.domain.catalog.repository import ProductRepository
 from src.domain.catalog.rules import MAX_LISTED_CATEGORIES
@@ -20,4 +21,5 @@ __all__ = [
     "ProductRepository",
     "ProductSort",
     "ProductStatus",
+    "SellerFigures",
 ]

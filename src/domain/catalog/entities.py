@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from src.domain.entities import Entity
+from src.domain.ratings import Rating
 
 
 class ProductStatus(StrEnum):
@@ -27,6 +28,13 @@ class Product(Entity):
     status: ProductStatus
     created_at: datetime
     updated_at: datetime
+    # Kept in step with the product's reviews; never changed with the product's own fields.
+    rating_count: int = Field(default=0, ge=0)
+    rating_total: int = Field(default=0, ge=0)
+
+    @property
+    def rating(self) -> Rating:
+        return Rating(count=self.rating_count, total=self.rating_total)
 
     def changed(self, **changes: object) -> "Product":
         """A copy with some fields changed, checked against the same rules as a new one."""
@@ -34,13 +42,15 @@ class Product(Entity):
 
 
 class ProductSort(StrEnum):
-    """Orders a listing can take; ties are broken by id in the same direction."""
+    """Orders a listing can take; ties are broken by id in the same direction. `-rating`:
+    the best average rating first, then the most reviewed; unrated products last."""
 
     NEWEST = "-createdAt"
     OLDEST = "createdAt"
     CHEAPEST = "price"
     DEAREST = "-price"
     TITLE = "title"
+    RATING = "-rating"  # the best average first, then the most reviewed; unrated last
 
     @property
     def descending(self) -> bool:
@@ -69,6 +79,15 @@ class ProductChanges:
     currency: str | None = None
     stock: int | None = None
     category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SellerFigures:
+    """What a seller's public page sums up over its products: the rating of all of them
+    (archived ones too: their reviews were of real purchases) and how many are on sale."""
+
+    rating: Rating
+    product_count: int
 
 
 @dataclass(frozen=True, slots=True)

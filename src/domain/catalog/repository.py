@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     func,
     insert,
     literal_column,
@@ -27,9 +28,11 @@ from src.domain.catalog.entities import (
     ProductFilter,
     ProductSort,
     ProductStatus,
+    SellerFigures,
 )
 from src.domain.catalog.rules import MAX_LISTED_CATEGORIES, search_text, title_key
 from src.domain.pagination import Fetched
+from src.domain.ratings import Rating
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import ProductsTable
 
@@ -45,6 +48,8 @@ _COLUMNS = (
     ProductsTable.status,
     ProductsTable.created_at,
     ProductsTable.updated_at,
+    ProductsTable.rating_count,
+    ProductsTable.rating_total,
 )
 _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
@@ -71,12 +76,35 @@ _RETURN_STOCK = (
     .where(ProductsTable.id == bindparam("product_id"))
     .values(stock=ProductsTable.stock + _QUANTITY)
 )
+# A review's change to its product's rating, in one statement that reads and writes the row
+# (so concurrent reviews each add theirs), then the rank the new figures give.
+_RATE = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(
+        rating_count=ProductsTable.rating_count + bindparam("count", type_=Integer),
+        rating_total=ProductsTable.rating_total + bindparam("total", type_=Integer),
+    )
+    .returning(ProductsTable.rating_count, ProductsTable.rating_total)
+)
+_RANK = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(rating_rank=bindparam("rank"))
+)
+_ON_SALE = case((ProductsTable.status == literal_column("'active'"), 1), else_=0)
+_SELLER_FIGURES = select(
+    func.coalesce(func.sum(ProductsTable.rating_count), 0).label("rating_count"),
+    func.coalesce(func.sum(ProductsTable.rating_total), 0).label("rating_total"),
+    func.coalesce(func.sum(_ON_SALE), 0).label("on_sale"),
+).where(ProductsTable.seller_id == bindparam("seller_id"))
 _SORT_KEYS: dict[ProductSort, tuple[Any, ...]] = {
     ProductSort.NEWEST: (ProductsTable.created_at, ProductsTable.id),
     ProductSort.OLDEST: (ProductsTable.created_at, ProductsTable.id),
     ProductSort.CHEAPEST: (ProductsTable.price, ProductsTable.id),
     ProductSort.DEAREST: (ProductsTable.price, ProductsTable.id),
     ProductSort.TITLE: (ProductsTable.title_key, ProductsTable.id),
+    ProductSort.RATING: (ProductsTable.rating_rank, ProductsTable.id),
 }
 
 
@@ -122,6 +150,11 @@ def _row_values(product: Product) -> dict[str, Any]:
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
+
+
+def _rating_values(product: Product) -> dict[str, int]:
+    rating = product.rating
+    return {"rating_count": rating.count, "rating_total": rating.total, "rating_rank": rating.rank}
 
 
 def _like_pattern(text: str) -> str:
@@ -201,9 +234,11 @@ class ProductRepository(BaseRepository[ProductsTable]):
         return product
 
     async def add_missing(self, products: Sequence[Product]) -> None:
-        """Insert, in one batch, the products whose ids are not stored yet."""
+        """Insert, in one batch, the products whose ids are not stored yet, with the ratings
+        they come with (an import's: a product's reviews keep it in step afterwards)."""
         await self._insert_ignoring_existing(
-            [_row_values(product) for product in products], unique=["id"]
+            [_row_values(product) | _rating_values(product) for product in products],
+            unique=["id"],
         )
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
@@ -227,6 +262,21 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def return_stock(self, product_id: UUID, quantity: int) -> None:
         """Put `quantity` back into a product's stock (archived or not)."""
         await self._execute(_RETURN_STOCK, {"product_id": product_id, "quantity": quantity})
+
+    async def rate(self, product_id: UUID, *, total: int, count: int) -> Rating:
+        """Change a product's rating by a review's `total` and `count` (+1 added, 0 edited,
+        −1 removed) and return it as it is now; its row stays locked until commit."""
+        parameters = {"product_id": product_id, "total": total, "count": count}
+        now = (await self._execute(_RATE, parameters)).one()
+        rating = Rating(count=now.rating_count, total=now.rating_total)
+        await self._execute(_RANK, {"product_id": product_id, "rank": rating.rank})
+        return rating
+
+    async def seller_figures(self, seller_id: UUID) -> SellerFigures:
+        """The rating of all of a seller's products, and how many of them are on sale."""
+        figures = (await self._execute(_SELLER_FIGURES, {"seller_id": seller_id})).one()
+        rating = Rating(count=int(figures.rating_count), total=int(figures.rating_total))
+        return SellerFigures(rating=rating, product_count=int(figures.on_sale))
 
     async def save(self, product: Product) -> Product:
         """Store every field of an existing product (and its derived search keys)."""

@@ -16,6 +16,7 @@ from src.domain.catalog import (
     ProductSort,
     ProductStatus,
 )
+from src.presentation.rest.reviews_schemas import RatingResponse
 from src.presentation.rest.schemas import (
     INT64_MAX,
     NO_NUL,
@@ -168,6 +169,7 @@ class ProductResponse(ApiModel):
                     "status": "active",
                     "createdAt": "2026-11-22T17:00:24.934934Z",
                     "updatedAt": "2026-11-22T17:05:00.000000Z",
+                    "rating": {"average": 4.33, "count": 3},
                 }
             ]
         }
@@ -184,6 +186,7 @@ class ProductResponse(ApiModel):
     status: ProductStatus
     created_at: datetime
     updated_at: datetime
+    rating: RatingResponse = Field(description="Its reviews' average and count")
 
     @classmethod
     def of(cls, product: Product) -> "ProductResponse":
@@ -196,7 +199,13 @@ class ProductResponse(ApiModel):
         Each product's fields are passed as they are (`vars`): the names match, and pydantic
         turns the status into its string. A page of 20 costs half of validating each alone.
         """
-        return _PRODUCT_RESPONSES.validate_python([vars(product) for product in products])
+        return _PRODUCT_RESPONSES.validate_python(
+            [
+                vars(product) | {"rating": {"average": rating.average, "count": rating.count}}
+                for product in products
+                for rating in (product.rating,)
+            ]
+        )
 
 
 _PRODUCT_RESPONSES = TypeAdapter(list[ProductResponse])

@@ -9,6 +9,7 @@ from src.infrastructure.database.tables.orders import (
 )
 from src.infrastructure.database.tables.outbox import EventReceiptsTable, OutboxTable
 from src.infrastructure.database.tables.payments import PaymentsTable
+from src.infrastructure.database.tables.reviews import ReviewsTable
 from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
 
@@ -22,6 +23,7 @@ __all__ = [
     "PaymentsTable",
     "ProductsTable",
     "RefreshTokensTable",
+    "ReviewsTable",
     "ShipmentsTable",
     "UsersTable",
 ]

@@ -35,11 +35,17 @@ class ProductsTable(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The product's reviews, kept in step with them in the same transaction: how many, the
+    # sum of their ratings, and the rank `sort=-rating` orders by (src/domain/ratings.py).
+    rating_count: Mapped[int] = mapped_column(server_default=text("0"))
+    rating_total: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    rating_rank: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         CheckConstraint("price >= 1", name="price_positive"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("status IN ('active', 'archived')", name="status_known"),
+        CheckConstraint("rating_count >= 0 AND rating_total >= rating_count", name="rating_sane"),
         # Only active products are ever listed: each listing's sort key gets a partial index.
         Index(
             "ix_products_active_created",
@@ -66,6 +72,13 @@ class ProductsTable(Base):
             "ix_products_active_category",
             "category",
             "created_at",
+            "id",
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_products_active_rating",
+            "rating_rank",
             "id",
             sqlite_where=_ACTIVE,
             postgresql_where=_ACTIVE,
