@@ -1,9 +1,11 @@
-"""Demo data: an admin, sellers, buyers and a catalog of N products, through the application.
+"""Demo data: an admin, sellers, buyers, a catalog of N products and reviews of some of
+them, through the application.
 
     python -m seed.demo --products 100000
 
-Running it again changes nothing: accounts are found by email and products have fixed ids.
-Every demo account's password is `demo-password`.
+Running it again changes nothing: accounts are found by email, products and reviews have
+fixed ids. Every demo account's password is `demo-password`. The reviews are imported, as the
+products are: no demo order was delivered to their authors.
 """
 
 import argparse
@@ -16,9 +18,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from tqdm import tqdm
 
 from src.application.catalog import import_products
+from src.application.reviews import import_reviews
 from src.application.users import ensure_admin_account, ensure_user, hash_password
 from src.config import get_settings
 from src.domain.catalog import Product, ProductStatus
+from src.domain.reviews import Review
 from src.domain.users import Role
 from src.infrastructure.runtime import start_runtime, stop_runtime
 
@@ -33,6 +37,15 @@ CATEGORIES = [
 ADJECTIVES = ["brass", "oak", "compact", "vintage", "solar", "quiet", "sturdy", "linen", "smart"]
 NOUNS = ["lamp", "chair", "kettle", "speaker", "backpack", "clock", "notebook", "tripod", "mug"]
 BATCH = 5_000
+REVIEWED_EVERY = 3  # every third of the first REVIEWED products has reviews
+REVIEWED = 600
+REMARKS = {
+    1: ("Disappointing", "It broke within a week."),
+    2: ("Not great", "Smaller than the pictures suggest."),
+    3: ("Fine", "Does the job, nothing more."),
+    4: ("Good value", "Solid, and it arrived quickly."),
+    5: ("Excellent", "Exactly as described. Would buy again."),
+}
 FIRST_LISTED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -56,6 +69,32 @@ def demo_product(number: int, seller_ids: list[UUID]) -> Product:
     )
 
 
+def demo_reviews(products: int, buyers: list[tuple[UUID, str]]) -> list[Review]:
+    """One to five reviews by the demo buyers of every third of the first demo products."""
+    reviews = []
+    for number in range(0, min(products, REVIEWED), REVIEWED_EVERY):
+        pick = random.Random(-number)  # nosec B311 # noqa: S311 - reproducible demo data
+        product_id = uuid5(NAMESPACE_URL, f"marketplace-demo-product/{number}")
+        written = FIRST_LISTED + timedelta(days=30, seconds=11 * number)
+        for author_id, author_name in pick.sample(buyers, pick.randint(1, len(buyers))):
+            rating = pick.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 5])[0]
+            title, body = REMARKS[rating]
+            reviews.append(
+                Review(
+                    id=uuid5(NAMESPACE_URL, f"marketplace-demo-review/{number}/{author_id}"),
+                    product_id=product_id,
+                    author_id=author_id,
+                    author_name=author_name,
+                    rating=rating,
+                    title=title,
+                    body=body,
+                    created_at=written,
+                    updated_at=written,
+                )
+            )
+    return reviews
+
+
 def batches(count: int, seller_ids: list[UUID]) -> Iterator[list[Product]]:
     for start in range(0, count, BATCH):
         yield [
@@ -74,15 +113,18 @@ async def seed(products: int) -> None:
             password_hash=password_hash,
         )  # fmt: skip
         seller_ids.append(seller.id)
+    buyers = []
     for number, email in enumerate(BUYERS, start=1):
-        await ensure_user(
+        buyer = await ensure_user(
             email=email, full_name=f"Demo Buyer {number}", role=Role.BUYER,
             password_hash=password_hash,
         )  # fmt: skip
+        buyers.append((buyer.id, buyer.full_name))
     with tqdm(total=products, unit="product", desc="products") as progress:
         for batch in batches(products, seller_ids):
             await import_products(products=batch)
             progress.update(len(batch))
+    await import_reviews(reviews=demo_reviews(products, buyers))
 
 
 def main(argv: list[str] | None = None) -> int:

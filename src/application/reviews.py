@@ -3,6 +3,7 @@
 A review and its product's rating change in one transaction: the rating is read and written
 by one statement on the product's row, so concurrent reviews of a product each count."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from uuid import UUID, uuid4
@@ -89,6 +90,16 @@ async def delete_review(*, principal: Principal, review_id: UUID) -> None:
     ensure_can_remove(principal, review)
     await ProductRepository().rate(review.product_id, total=-review.rating, count=-1)
     await reviews.remove(review_id)
+
+
+@transaction
+async def import_reviews(*, reviews: Sequence[Review]) -> None:
+    """Store reviews in bulk, skipping those already stored (by id), and set their products'
+    ratings to what all their stored reviews add up to: for seeding, not for buyers."""
+    repository = ReviewRepository()
+    await repository.add_missing(reviews)
+    products = sorted({review.product_id for review in reviews})
+    await ProductRepository().set_ratings(await repository.ratings(products))
 
 
 @transaction(readonly=True)

@@ -90,7 +90,7 @@ def test_responses_declare_the_headers_they_carry(document: Json) -> None:
     )
 
 
-def test_a_created_or_listed_resource_links_to_the_operations_taking_its_id(
+def test_a_created_or_listed_resource_links_to_the_operations_taking_its_ids(
     document: Json,
 ) -> None:
     placed = document["paths"][f"{API}/orders"]["post"]["responses"]["201"]["links"]
@@ -106,7 +106,14 @@ def test_a_created_or_listed_resource_links_to_the_operations_taking_its_id(
     assert ordered["items"][0]["productId"] == "$response.body#/items/0/id"
     assert ordered["shippingAddress"]["city"]
     shipped = document["paths"][f"{API}/orders/{{order_id}}/shipments"]["post"]["responses"]
-    assert set(shipped["201"]["links"]) == {"readShipment", "deliverShipment"}
+    # Its own id, and the ids it names: its order's and its seller's.
+    shipment = shipped["201"]["links"]
+    assert set(shipment) == {
+        "readShipment", "deliverShipment", "readSeller",
+        "readOrder", "cancelOrder", "payOrder", "shipOrder", "listOrderShipments",
+    }  # fmt: skip
+    assert shipment["readOrder"]["parameters"] == {"order_id": "$response.body#/orderId"}
+    assert listed["readSeller"]["parameters"] == {"seller_id": "$response.body#/items/0/sellerId"}
     events = document["paths"][f"{API}/admin/events"]["get"]["responses"]["200"]["links"]
     assert set(events) == {"requeueEvent"}
     ids = {operation["operationId"] for _, _, operation in _operations(document)}

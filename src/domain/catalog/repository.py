@@ -92,6 +92,15 @@ _RANK = (
     .where(ProductsTable.id == bindparam("product_id"))
     .values(rating_rank=bindparam("rank"))
 )
+_SET_RATING = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(
+        rating_count=bindparam("rating_count"),
+        rating_total=bindparam("rating_total"),
+        rating_rank=bindparam("rating_rank"),
+    )
+)
 _ON_SALE = case((ProductsTable.status == literal_column("'active'"), 1), else_=0)
 _SELLER_FIGURES = select(
     func.coalesce(func.sum(ProductsTable.rating_count), 0).label("rating_count"),
@@ -152,9 +161,12 @@ def _row_values(product: Product) -> dict[str, Any]:
     }
 
 
-def _rating_values(product: Product) -> dict[str, int]:
-    rating = product.rating
+def _rating_of(rating: Rating) -> dict[str, int]:
     return {"rating_count": rating.count, "rating_total": rating.total, "rating_rank": rating.rank}
+
+
+def _rating_values(product: Product) -> dict[str, int]:
+    return _rating_of(product.rating)
 
 
 def _like_pattern(text: str) -> str:
@@ -271,6 +283,14 @@ class ProductRepository(BaseRepository[ProductsTable]):
         rating = Rating(count=now.rating_count, total=now.rating_total)
         await self._execute(_RANK, {"product_id": product_id, "rank": rating.rank})
         return rating
+
+    async def set_ratings(self, ratings: dict[UUID, Rating]) -> None:
+        """Set products' ratings outright (after an import of reviews), in one batch."""
+        if ratings:
+            await self._execute(
+                _SET_RATING,
+                [{"product_id": product, **_rating_of(r)} for product, r in ratings.items()],
+            )
 
     async def seller_figures(self, seller_id: UUID) -> SellerFigures:
         """The rating of all of a seller's products, and how many of them are on sale."""

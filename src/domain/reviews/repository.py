@@ -10,6 +10,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal_column,
     select,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy import tuple_ as row
 
 from src.domain.pagination import Fetched
+from src.domain.ratings import Rating
 from src.domain.reviews.entities import Review, ReviewSort
 from src.domain.reviews.rules import already_reviewed
 from src.infrastructure.database import BaseRepository
@@ -111,6 +113,25 @@ class ReviewRepository(BaseRepository[ReviewsTable]):
         values = review.model_dump(exclude={"author_name"})
         await self._execute(insert(ReviewsTable).values(values))
         return review
+
+    async def add_missing(self, reviews: Sequence[Review]) -> None:
+        """Insert, in one batch, the reviews whose ids are not stored yet (for seeding)."""
+        values = [review.model_dump(exclude={"author_name"}) for review in reviews]
+        await self._insert_ignoring_existing(values, unique=["id"])
+
+    async def ratings(self, product_ids: Sequence[UUID]) -> dict[UUID, Rating]:
+        """The rating each product's stored reviews add up to (unrated ones left out)."""
+        statement = (
+            select(
+                ReviewsTable.product_id,
+                func.count().label("reviews"),
+                func.sum(ReviewsTable.rating).label("total"),
+            )
+            .where(ReviewsTable.product_id.in_(product_ids))
+            .group_by(ReviewsTable.product_id)
+        )
+        rows = (await self._execute(statement)).all()
+        return {row.product_id: Rating(count=row.reviews, total=int(row.total)) for row in rows}
 
     async def get(self, review_id: UUID) -> Review | None:
         rows = (await self._execute(_REVIEW_BY_ID, {"review_id": review_id})).all()

@@ -15,8 +15,8 @@ the error handlers really do, so an operation added later is documented the same
   `security: []`; any operation may answer 413 (a body over the limit, whatever the method);
 - a 201 carries `Location`; an operation taking an `Idempotency-Key` says `Idempotent-Replayed`;
 - an operation answering a resource (or a page or list of them) links to every operation
-  that takes that resource's id, in its path or (after its example) in its body, so tools
-  can follow real ids (OpenAPI `links`).
+  that takes that resource's id, or the id of another it names (a product's `sellerId`), in
+  its path or (after its example) in its body, so tools can follow real ids (OpenAPI `links`).
 """
 
 import re
@@ -294,6 +294,15 @@ def _link_resources(schema: Json) -> None:
                 for target, link in takers.get(parameter, [])
                 if target != operation["operationId"] or pointer != "/id"
             }
+            # The ids of other resources it names (a product's `sellerId`, a review's
+            # `productId`) lead to the operations taking those.
+            item = pointer.removesuffix("/id")
+            for key in sorted(schemas.get(name, {}).get("properties", {})):
+                if key.endswith("Id"):
+                    for target, link in takers.get(to_snake(key), []):
+                        links.setdefault(
+                            target, {"operationId": target} | link(f"$response.body#{item}/{key}")
+                        )
             if links:
                 response["links"] = links
 
