@@ -12,15 +12,26 @@ from src.domain.catalog import (
     Product,
     ProductChanges,
     ProductFilter,
+    ProductOption,
     ProductRepository,
     ProductSort,
     ProductStatus,
+    Variant,
+    VariantChanges,
+    VariantSpec,
 )
 from src.domain.catalog.rules import (
     check_filter,
+    check_new_variant,
+    check_options,
+    check_product_changes,
+    check_variants,
     ensure_can_manage,
     ensure_can_sell,
+    ensure_removable,
+    ensure_variant,
     ensure_visible,
+    new_variants,
 )
 from src.domain.clock import utcnow
 from src.domain.pagination import Page
@@ -42,26 +53,36 @@ async def create_product(
     principal: Principal,
     title: str,
     description: str,
-    price: int,
     currency: str,
-    stock: int,
     category: str,
+    price: int | None = None,
+    stock: int | None = None,
+    options: Sequence[ProductOption] = (),
+    variants: Sequence[VariantSpec] = (),
 ) -> Product:
-    """List a new product for sale (sellers and admins)."""
+    """List a new product for sale (sellers and admins): with a price and stock of its own,
+    or with options and the variants it sells, which then give it its price and stock."""
     ensure_can_sell(principal)
+    product_id = uuid4()
+    check_options(options)
+    if variants:
+        check_variants(options, variants)
+    stored = new_variants(product_id, price=price, stock=stock, options=options, specs=variants)
     now = utcnow()
     product = Product(
-        id=uuid4(),
+        id=product_id,
         seller_id=principal.user_id,
         title=title,
         description=description,
-        price=price,
+        price=min(variant.price for variant in stored),
         currency=currency,
-        stock=stock,
+        stock=sum(variant.stock for variant in stored),
         category=category,
         status=ProductStatus.ACTIVE,
         created_at=now,
         updated_at=now,
+        options=tuple(options),
+        variants=tuple(stored),
     )
     return await ProductRepository().add(product)
 
@@ -80,18 +101,61 @@ async def update_product(
     products = ProductRepository()
     product = ensure_visible(await products.get(product_id, for_update=True))
     ensure_can_manage(principal, product)
+    check_product_changes(product, changes)
     values: dict[str, Any] = {
         key: value for key, value in asdict(changes).items() if value is not None
     }
     return await products.save(product.changed(**values, updated_at=utcnow()))
 
 
-@transaction
-async def archive_product(*, principal: Principal, product_id: UUID) -> None:
-    """Take a product off sale for good; orders that hold it keep their snapshot."""
+async def _managed(principal: Principal, product_id: UUID) -> tuple[ProductRepository, Product]:
+    """The repository and the product `principal` manages, its row locked until commit."""
     products = ProductRepository()
     product = ensure_visible(await products.get(product_id, for_update=True))
     ensure_can_manage(principal, product)
+    return products, product
+
+
+async def _resummarized(products: ProductRepository, product_id: UUID) -> Product:
+    await products.summarize(product_id, now=utcnow())
+    return ensure_visible(await products.get(product_id))
+
+
+@transaction
+async def add_variant(*, principal: Principal, product_id: UUID, spec: VariantSpec) -> Product:
+    """Sell another combination of a product's options (its seller or an admin)."""
+    products, product = await _managed(principal, product_id)
+    check_new_variant(product, spec)
+    await products.add_variant(product, Variant(id=uuid4(), **spec.model_dump()))
+    return await _resummarized(products, product_id)
+
+
+@transaction
+async def update_variant(
+    *, principal: Principal, product_id: UUID, variant_id: UUID, changes: VariantChanges
+) -> Product:
+    """Change a variant's SKU, price or stock (its product's seller or an admin)."""
+    products, product = await _managed(principal, product_id)
+    variant = ensure_variant(product, variant_id)
+    values = {key: value for key, value in asdict(changes).items() if value is not None}
+    await products.save_variant(variant.model_validate({**variant.__dict__, **values}))
+    return await _resummarized(products, product_id)
+
+
+@transaction
+async def remove_variant(*, principal: Principal, product_id: UUID, variant_id: UUID) -> None:
+    """Stop selling a variant; orders that hold it keep their snapshot. The last one stays."""
+    products, product = await _managed(principal, product_id)
+    ensure_variant(product, variant_id)
+    ensure_removable(product)
+    await products.remove_variant(variant_id)
+    await _resummarized(products, product_id)
+
+
+@transaction
+async def archive_product(*, principal: Principal, product_id: UUID) -> None:
+    """Take a product off sale for good; orders that hold it keep their snapshot."""
+    products, product = await _managed(principal, product_id)
     await products.save(product.changed(status=ProductStatus.ARCHIVED, updated_at=utcnow()))
 
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from src.application.events import raise_event
 from src.application.listing import Listing
 from src.application.payments import queue_refund
-from src.domain.catalog import ProductRepository
+from src.domain.catalog import ProductRepository, StockTaken, Variant
 from src.domain.clock import utcnow
 from src.domain.orders import (
     CartLine,
@@ -21,10 +21,12 @@ from src.domain.orders.events import OrderCancelled, OrderPlaced
 from src.domain.orders.rules import (
     check_cart,
     check_single_currency,
+    check_variant_named,
     ensure_can_order,
     ensure_may,
     ensure_visible,
     explain_refusal,
+    lines_by_product,
     next_status,
     order_total,
     scope_for,
@@ -45,21 +47,31 @@ async def place_order(
 ) -> Order:
     """Take every item's stock and record the order, or refuse it and change nothing.
 
-    Stock is taken product by product in id order, each by one conditional UPDATE, so that
-    concurrent orders over the same products lock their rows in the same order and cannot
-    deadlock. The first product that cannot be had aborts the transaction, undoing the rest.
+    Stock is taken product by product in id order, and within a product variant by variant
+    in id order, each by one conditional UPDATE (the product's first, which locks it), so
+    that concurrent orders lock rows in the same order and cannot deadlock. The first stock
+    that cannot be had aborts the transaction, undoing the rest.
     """
     ensure_can_order(principal)
     check_cart(lines)
     products = ProductRepository()
-    taken = {}
-    for line in sorted(lines, key=lambda line: line.product_id):
-        product = await products.take_stock(line.product_id, line.quantity)
-        if product is None:
-            current = await products.get_many([line.product_id for line in lines])
-            raise explain_refusal(lines, current)
-        taken[product.id] = product
-    items = snapshot_items(lines, taken)
+    taken: dict[UUID, StockTaken] = {}
+    chosen: dict[int, Variant] = {}
+    for product_id, indexes in lines_by_product(lines):
+        quantity = sum(lines[i].quantity for i in indexes)
+        got = await products.take_stock(product_id, quantity)
+        if got is None:
+            raise await _refusal(products, lines)
+        taken[product_id] = got
+        check_variant_named(lines, indexes, got.variant_count)
+        for i in indexes:
+            variant = await products.take_variant_stock(
+                product_id, lines[i].variant_id, lines[i].quantity
+            )
+            if variant is None:
+                raise await _refusal(products, lines)
+            chosen[i] = variant
+    items = snapshot_items(lines, taken, [chosen[i] for i in range(len(lines))])
     currency = check_single_currency([product.currency for product in taken.values()])
     now = utcnow()
     order = Order(
@@ -76,6 +88,11 @@ async def place_order(
     placed = await OrderRepository().add(order)
     await raise_event(OrderPlaced(order_id=placed.id, buyer_id=placed.buyer_id))
     return placed
+
+
+async def _refusal(products: ProductRepository, lines: Sequence[CartLine]) -> Exception:
+    """Why stock could not be taken, from the products as they are now."""
+    return explain_refusal(lines, await products.get_many([line.product_id for line in lines]))
 
 
 @transaction(readonly=True)
@@ -114,8 +131,9 @@ async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
     if cancelled is None:  # cancelled, paid or shipped by a concurrent request meanwhile
         raise Conflict("The order changed meanwhile; read it again", code="invalidState")
     products = ProductRepository()
-    for item in sorted(order.items, key=lambda item: item.product_id):
-        await products.return_stock(item.product_id, item.quantity)
+    for item in sorted(order.items, key=lambda item: (item.product_id, item.variant_id)):
+        await products.lock(item.product_id)
+        await products.return_stock(item.product_id, item.variant_id, item.quantity)
     refunded = order.status is OrderStatus.PAID and await queue_refund(order)
     await raise_event(OrderCancelled(order_id=order.id, buyer_id=order.buyer_id, refunded=refunded))
     return cancelled

@@ -9,7 +9,9 @@ routes of `tests/benchmarks/ceilings.py` served the same way, then our app under
 with two workers. Every figure is the median of `--runs` rounds, and each round drives every
 endpoint in turn, ours and the ceilings alternating. With `--postgres-url` it also seeds
 `--postgres-products` products into a fresh PostgreSQL database and compares the first page
-of the listing with page 2,000 of the same walk.
+of the listing with page 2,000 of the same walk. With `--baseline REV` an earlier commit of
+the app, checked out into a temporary git worktree, serves the same SQLite database beside ours
+(one core each in turn, in the same rounds), so a change's cost is read against what it changed.
 """
 
 import argparse
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
@@ -124,13 +126,16 @@ def server(
     command: list[str],
     environment: dict[str, str],
     ready_path: str,
+    *,
     stderr: Path | None = None,
     port: int = PORT,
+    root: Path = PROJECT_ROOT,
 ) -> Iterator[int]:
-    """A server process, up and ready; its standard error goes to `stderr` when given."""
+    """A server process, up and ready; its standard error goes to `stderr` when given. It
+    imports the app from `root` (`python -m` puts its working directory first on the path)."""
     error_file = stderr.open("wb") if stderr is not None else None
     process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=environment,
+        command, cwd=root, env=environment,
         stdout=subprocess.DEVNULL, stderr=error_file or subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -151,6 +156,20 @@ def uvicorn(app: str, port: int = PORT) -> list[str]:
 def gunicorn(workers: int, app: str = "src.main:app") -> list[str]:
     return [sys.executable, "-m", "gunicorn", app, "-k", "uvicorn_worker.UvicornWorker",
             "-w", str(workers), "-b", f"127.0.0.1:{PORT}"]  # fmt: skip
+
+
+@contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """An earlier commit of this repository, in a temporary git worktree."""
+    with tempfile.TemporaryDirectory(prefix="marketplace-baseline-") as directory:
+        tree = Path(directory) / "tree"
+        git = ["git", "-C", str(PROJECT_ROOT), "worktree"]
+        subprocess.run([*git, "add", "--detach", str(tree), revision], check=True,
+                       capture_output=True)  # fmt: skip
+        try:
+            yield tree
+        finally:
+            subprocess.run([*git, "remove", "--force", str(tree)], check=True, capture_output=True)
 
 
 def prepare(environment: dict[str, str], products: int) -> float:
@@ -256,12 +275,13 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
 
     # Ours and the ceilings serve side by side on the same core, one of them loaded at a time,
     # and their runs alternate: every ratio compares runs minutes apart at most.
-    ceilings_port = PORT + 1
-    with (
-        server(uvicorn("src.main:app"), environment, "/health") as pid,
-        server(uvicorn("tests.benchmarks.ceilings:app", ceilings_port), environment, "/keyset",
-               port=ceilings_port),
-    ):  # fmt: skip
+    ceilings_port, baseline_port = PORT + 1, PORT + 2
+    with ExitStack() as stack:
+        pid = stack.enter_context(server(uvicorn("src.main:app"), environment, "/health"))
+        stack.enter_context(
+            server(uvicorn("tests.benchmarks.ceilings:app", ceilings_port), environment,
+                   "/keyset", port=ceilings_port)
+        )  # fmt: skip
         targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
         product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
         ceiling_targets = {
@@ -270,14 +290,27 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
             "Core, one AsyncConnection /core/{id}": f"/core/{product_id}",
             "plain keyset page of 20 /keyset": "/keyset",
         }
-        figures = measure(
-            at(PORT, targets) | at(ceilings_port, ceiling_targets), options, arguments.runs
-        )
+        urls = at(PORT, targets) | at(ceilings_port, ceiling_targets)
+        baseline_targets = {}
+        if arguments.baseline:
+            tree = stack.enter_context(checkout(arguments.baseline))
+            stack.enter_context(
+                server(uvicorn("src.main:app", baseline_port), environment, "/health",
+                       port=baseline_port, root=tree)
+            )  # fmt: skip
+            baseline_targets = {
+                f"{arguments.baseline}: {name}": targets[name] for name in list(targets)[:2]
+            }
+            urls |= at(baseline_port, baseline_targets)
+        figures = measure(urls, options, arguments.runs)
         memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
     ours = {name: figures[name] for name in targets}
     ceilings = {name: figures[name] for name in ceiling_targets}
     report("Our app, one uvicorn worker, SQLite", ours, memory)
     report("Ceilings, one uvicorn worker, same database", ceilings)
+    if baseline_targets:
+        report(f"The app at {arguments.baseline}, one uvicorn worker, same database",
+               {name: figures[name] for name in baseline_targets})  # fmt: skip
 
     by_id, first_page = ours["GET /products/{id}"], ours["GET /products?limit=20 (page 1)"]
     deep = ours[f"GET /products?limit=20 (page {arguments.pages})"]
@@ -297,6 +330,9 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         )
     print_depth_cost(arguments.pages, first_page, deep)
     print_rating_costs(arguments.pages, ours)
+    for name in baseline_targets:
+        now = ours[name.split(": ", 1)[1]]
+        print(f"  {name.split(': ', 1)[1] + ' / baseline':<44} {ratio(now, figures[name]):>7}")
 
     with server(gunicorn(2), environment, "/health") as pid:
         two_workers = measure(
@@ -360,6 +396,9 @@ def main() -> int:
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--postgres-products", type=int, default=1_000_000)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--baseline", default="", help="a commit whose app serves the SQLite database beside ours"
+    )
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)

@@ -69,7 +69,8 @@ def history(
     for lines, status, days_ago, hour, delivered, first_shipped in drafts:
         items = [
             OrderItem(product_id=products[p].id, seller_id=products[p].seller_id, title="t",
-                      unit_price=price, quantity=quantity)
+                      unit_price=price, quantity=quantity, variant_id=products[p].id,
+                      sku=products[p].id.hex, options={})
             for p, quantity, price in lines
         ]  # fmt: skip
         was_paid = status in SOLD or (status is OrderStatus.CANCELLED and days_ago % 2 == 0)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from src.domain.catalog import Product, ProductStatus
+from src.domain.catalog import Product, ProductOption, ProductStatus, Variant
 from src.presentation.rest.catalog_schemas import ProductResponse
 
 
@@ -27,6 +27,12 @@ def answer(product: Product) -> dict[str, object]:
         "status": product.status.value,
         "createdAt": "2026-11-22T17:00:24.934934Z", "updatedAt": "2026-11-22T17:05:24.934934Z",
         "rating": RATINGS[product.rating_count, product.rating_total],
+        "options": [{"name": o.name, "values": list(o.values)} for o in product.options],
+        "variants": [
+            {"id": str(v.id), "sku": v.sku, "options": v.options, "price": v.price,
+             "stock": v.stock}
+            for v in product.variants
+        ],
     }  # fmt: skip
 
 
@@ -47,9 +53,19 @@ def test_a_page_of_responses_answers_each_product_in_order_with_its_own_fields()
         product(ProductStatus.ACTIVE, rating_count=3, rating_total=13),
         product(ProductStatus.ACTIVE, rating_count=8, rating_total=33),
         product(ProductStatus.ACTIVE, rating_count=2, rating_total=3),
+        product(
+            ProductStatus.ACTIVE,
+            options=(ProductOption(name="Größe", values=("S", "L")),),
+            variants=(
+                Variant(id=uuid4(), sku="G-S", options={"Größe": "S"}, price=900, stock=0),
+                Variant(id=uuid4(), sku="G-L", options={"Größe": "L"}, price=700, stock=4),
+            ),
+        ),
     ]
     page = ProductResponse.many(products)
     assert [each.model_dump(mode="json") for each in page] == [answer(p) for p in products]
+    # With options, the lowest variant price and the total stock, whatever was given.
+    assert (page[-1].price, page[-1].stock) == (700, 4)
     assert ProductResponse.many([]) == []
 
 
@@ -61,4 +77,7 @@ def test_a_response_carries_every_field_in_camel_case_with_utc_times() -> None:
         "category": "lighting", "status": "archived",
         "createdAt": "2026-11-22T17:00:24.934934Z", "updatedAt": "2026-11-22T17:05:24.934934Z",
         "rating": {"average": None, "count": 0},
+        "options": [],
+        "variants": [{"id": str(lamp.id), "sku": lamp.id.hex, "options": {}, "price": 4999,
+                      "stock": 3}],
     }  # fmt: skip

@@ -2,13 +2,14 @@
 
 from datetime import UTC, datetime
 from itertools import product as every
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.domain.catalog import Product, ProductStatus
+from src.domain.catalog import Product, ProductStatus, StockTaken
 from src.domain.orders import (
     CartLine,
     Order,
@@ -74,12 +75,16 @@ def test_delivered_and_cancelled_are_final() -> None:
         assert not [action for (status, action) in TRANSITIONS if status is final]
 
 
+def item(**fields: Any) -> OrderItem:
+    product_id = uuid4()
+    values: dict[str, Any] = {"product_id": product_id, "title": "x", "variant_id": product_id,
+              "sku": product_id.hex, "options": {}}  # fmt: skip
+    return OrderItem(**values | fields)
+
+
 def order(buyer: UUID, sellers: list[UUID]) -> Order:
     now = datetime.now(UTC)
-    items = [
-        OrderItem(product_id=uuid4(), seller_id=seller, title="x", unit_price=100, quantity=1)
-        for seller in sellers
-    ]
+    items = [item(seller_id=seller, unit_price=100, quantity=1) for seller in sellers]
     return Order(
         id=uuid4(), buyer_id=buyer, status=S.PENDING_PAYMENT, items=items,
         total=order_total(items), currency="USD", shipping_address=ADDRESS,
@@ -115,10 +120,7 @@ def test_who_may_do_what(actor: str, action: OrderAction) -> None:
 
 @given(st.lists(st.tuples(st.integers(1, 10**9), st.integers(1, 1000)), min_size=1, max_size=50))
 def test_the_total_is_the_sum_of_quantity_times_unit_price(lines: list[tuple[int, int]]) -> None:
-    items = [
-        OrderItem(product_id=uuid4(), seller_id=uuid4(), title="x", unit_price=p, quantity=q)
-        for p, q in lines
-    ]
+    items = [item(seller_id=uuid4(), unit_price=p, quantity=q) for p, q in lines]
     assert order_total(items) == sum(price * quantity for price, quantity in lines)
 
 
@@ -187,9 +189,14 @@ def test_a_refusal_names_the_first_product_short_of_stock_and_what_is_left() -> 
 def test_items_snapshot_each_product_in_cart_order() -> None:
     first, second = lamp(title="A", price=7), lamp(title="B", price=9, seller_id=OTHER)
     lines = [CartLine(product_id=second.id, quantity=2), CartLine(product_id=first.id, quantity=1)]
-    items = snapshot_items(lines, {p.id: p for p in (first, second)})
+    taken = {p.id: StockTaken(p.id, p.seller_id, p.title, p.currency, 1) for p in (first, second)}
+    variants = [second.variants[0], first.variants[0]]
+    items = snapshot_items(lines, taken, variants)
     assert [(i.title, i.unit_price, i.quantity, i.seller_id) for i in items] == [
         ("B", 9, 2, OTHER), ("A", 7, 1, SELLER),
+    ]  # fmt: skip
+    assert [(i.variant_id, i.sku, i.options) for i in items] == [
+        (second.id, second.id.hex, {}), (first.id, first.id.hex, {}),
     ]  # fmt: skip
 
 

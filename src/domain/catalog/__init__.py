@@ -5,9 +5,14 @@ from src.domain.catalog.entities import (
     Product,
     ProductChanges,
     ProductFilter,
+    ProductOption,
     ProductSort,
     ProductStatus,
     SellerFigures,
+    StockTaken,
+    Variant,
+    VariantChanges,
+    VariantSpec,
 )
 from src.domain.catalog.repository import ProductRepository
 from src.domain.catalog.rules import MAX_LISTED_CATEGORIES
@@ -18,8 +23,13 @@ __all__ = [
     "Product",
     "ProductChanges",
     "ProductFilter",
+    "ProductOption",
     "ProductRepository",
     "ProductSort",
     "ProductStatus",
     "SellerFigures",
+    "StockTaken",
+    "Variant",
+    "VariantChanges",
+    "VariantSpec",
 ]

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from src.domain.entities import Entity
 from src.domain.ratings import Rating
@@ -14,6 +15,38 @@ from src.domain.ratings import Rating
 class ProductStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+
+MAX_OPTIONS = 3
+MAX_OPTION_VALUES = 20
+MAX_VARIANTS = 100
+
+
+class ProductOption(Entity):
+    """A way a product comes (`Size`: S, M, L); its name and values as the seller wrote them."""
+
+    name: str = Field(min_length=1, max_length=50)
+    values: tuple[str, ...] = Field(min_length=1, max_length=MAX_OPTION_VALUES)
+
+
+class Variant(Entity):
+    """One combination of a product's options that is sold, with its own price and stock.
+    A product without options has exactly one, with no options, kept in step with it."""
+
+    id: UUID
+    sku: str = Field(min_length=1, max_length=64)
+    options: dict[str, str]
+    price: int = Field(ge=1)  # minor units
+    stock: int = Field(ge=0)
+
+
+class VariantSpec(Entity):
+    """A variant as a seller describes it, before it is stored."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    options: dict[str, str]
+    price: int = Field(ge=1)
+    stock: int = Field(ge=0)
 
 
 class Product(Entity):
@@ -31,6 +64,38 @@ class Product(Entity):
     # Kept in step with the product's reviews; never changed with the product's own fields.
     rating_count: int = Field(default=0, ge=0)
     rating_total: int = Field(default=0, ge=0)
+    # Its options, and the variants that are sold, in the order the seller gave them. The
+    # product's own price is its lowest variant price and its stock their sum.
+    options: tuple[ProductOption, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _variants_in_step(cls, data: Any) -> Any:
+        """Without options, a product has exactly one variant, which follows its price and
+        stock (made here when none is given); with options, its price is its variants' lowest
+        and its stock their total."""
+        if not isinstance(data, dict):
+            return data
+        variants = data.get("variants") or ()
+        if not data.get("options"):
+            kept = variants[0] if variants else None
+            follow = {"price": data.get("price"), "stock": data.get("stock")}
+            if kept is None:
+                product_id = data.get("id")
+                sku = product_id.hex if isinstance(product_id, UUID) else ""
+                variant: Any = {"id": product_id, "sku": sku, "options": {}, **follow}
+            elif isinstance(kept, Variant):
+                variant = kept if kept.price == follow["price"] and kept.stock == follow[
+                    "stock"] else kept.model_copy(update=follow)  # fmt: skip
+            else:
+                variant = {**kept, **follow}
+            return {**data, "variants": (variant,)}
+        if variants:
+            prices = [v.price if isinstance(v, Variant) else v["price"] for v in variants]
+            stocks = [v.stock if isinstance(v, Variant) else v["stock"] for v in variants]
+            return {**data, "price": min(prices), "stock": sum(stocks)}
+        return data
 
     @property
     def rating(self) -> Rating:
@@ -39,6 +104,9 @@ class Product(Entity):
     def changed(self, **changes: object) -> "Product":
         """A copy with some fields changed, checked against the same rules as a new one."""
         return Product.model_validate({**self.__dict__, **changes})
+
+    def variant(self, variant_id: UUID) -> Variant | None:
+        return next((each for each in self.variants if each.id == variant_id), None)
 
 
 class ProductSort(StrEnum):
@@ -79,6 +147,26 @@ class ProductChanges:
     currency: str | None = None
     stock: int | None = None
     category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VariantChanges:
+    """What a variant's update sets; None leaves a field as it is."""
+
+    sku: str | None = None
+    price: int | None = None
+    stock: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockTaken:
+    """What taking stock from a product tells an order about it, as it is now."""
+
+    product_id: UUID
+    seller_id: UUID
+    title: str
+    currency: str
+    variant_count: int
 
 
 @dataclass(frozen=True, slots=True)

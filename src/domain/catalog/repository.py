@@ -1,8 +1,17 @@
-"""Product repository: rows in, domain entities out; one statement per listing page."""
+"""Product repository: rows in, domain entities out; a listing page in two statements (its
+products, then their variants).
+
+A product is the aggregate its variants belong to: whatever changes a variant first locks the
+product's row (the stock an order takes, a seller's edit), then keeps the product's summary
+(lowest price, total stock, how many variants) in step in the same transaction.
+"""
 
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     insert,
     literal_column,
@@ -29,12 +39,17 @@ from src.domain.catalog.entities import (
     ProductSort,
     ProductStatus,
     SellerFigures,
+    StockTaken,
+    Variant,
 )
 from src.domain.catalog.rules import MAX_LISTED_CATEGORIES, search_text, title_key
 from src.domain.pagination import Fetched
 from src.domain.ratings import Rating
 from src.infrastructure.database import BaseRepository
-from src.infrastructure.database.tables import ProductsTable
+from src.infrastructure.database.tables import ProductsTable, ProductVariantsTable
+from src.infrastructure.errors import Conflict
+
+_V = ProductVariantsTable
 
 _COLUMNS = (
     ProductsTable.id,
@@ -50,6 +65,7 @@ _COLUMNS = (
     ProductsTable.updated_at,
     ProductsTable.rating_count,
     ProductsTable.rating_total,
+    ProductsTable.options,
 )
 _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
@@ -59,8 +75,9 @@ _PRODUCTS_BY_IDS = select(*_COLUMNS).where(
     ProductsTable.id.in_(bindparam("product_ids", expanding=True))
 )
 _QUANTITY = bindparam("quantity", type_=Integer)
-# One atomic statement per product: the stock is taken only if enough is left and the product
-# is on sale, so no interleaving of orders can take it below zero.
+# One atomic statement per product, then one per variant: the stock is taken only if enough is
+# left and the product is on sale, so no interleaving of orders can take it below zero. The
+# product's row is written first, so concurrent orders lock a product before its variants.
 _TAKE_STOCK = (
     update(ProductsTable)
     .where(
@@ -69,12 +86,78 @@ _TAKE_STOCK = (
         ProductsTable.status == literal_column("'active'"),
     )
     .values(stock=ProductsTable.stock - _QUANTITY)
-    .returning(*_COLUMNS)
+    .returning(
+        ProductsTable.id,
+        ProductsTable.seller_id,
+        ProductsTable.title,
+        ProductsTable.currency,
+        ProductsTable.variant_count,
+    )
+)
+_VARIANT_COLUMNS = (_V.id, _V.sku, _V.options, _V.price, _V.stock)
+_VARIANT_FIELDS = tuple(column.key for column in _VARIANT_COLUMNS)
+_TAKE_VARIANT_STOCK = (
+    update(_V)
+    .where(
+        _V.id == bindparam("variant_id"),
+        _V.product_id == bindparam("of_product"),
+        _V.stock >= _QUANTITY,
+    )
+    .values(stock=_V.stock - _QUANTITY)
+    .returning(*_VARIANT_COLUMNS)
+)
+# A product with one variant is ordered without naming it (its caller checked the count).
+_TAKE_ONLY_VARIANT_STOCK = (
+    update(_V)
+    .where(_V.product_id == bindparam("of_product"), _V.stock >= _QUANTITY)
+    .values(stock=_V.stock - _QUANTITY)
+    .returning(*_VARIANT_COLUMNS)
 )
 _RETURN_STOCK = (
     update(ProductsTable)
     .where(ProductsTable.id == bindparam("product_id"))
     .values(stock=ProductsTable.stock + _QUANTITY)
+)
+_RETURN_VARIANT_STOCK = (
+    update(_V)
+    .where(_V.id == bindparam("variant_id"), _V.product_id == bindparam("of_product"))
+    .values(stock=_V.stock + _QUANTITY)
+)
+_LOCK = (
+    select(ProductsTable.id).where(ProductsTable.id == bindparam("product_id")).with_for_update()
+)
+_VARIANTS_OF = (
+    select(_V.product_id, *_VARIANT_COLUMNS)
+    .where(_V.product_id.in_(bindparam("product_ids", expanding=True)))
+    .order_by(_V.product_id, _V.position)
+)
+_INSERT_VARIANTS = insert(_V)
+_SAVE_VARIANT = (
+    update(_V)
+    .where(_V.id == bindparam("variant_id"))
+    .values(sku=bindparam("sku"), price=bindparam("price"), stock=bindparam("stock"))
+)
+# A product without options: its one variant follows the product's own price and stock.
+_FOLLOW_PRODUCT = (
+    update(_V)
+    .where(_V.product_id == bindparam("of_product"))
+    .values(price=bindparam("price"), stock=bindparam("stock"))
+)
+_REMOVE_VARIANT = delete(_V).where(_V.id == bindparam("variant_id"))
+_NEXT_POSITION = select(func.coalesce(func.max(_V.position), -1) + 1).where(
+    _V.product_id == bindparam("of_product")
+)
+_OF_PRODUCT = _V.product_id == ProductsTable.id
+# The product's summary of its variants, recomputed from them after a seller changes one.
+_SUMMARIZE = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(
+        price=select(func.min(_V.price)).where(_OF_PRODUCT).scalar_subquery(),
+        stock=select(func.sum(_V.stock)).where(_OF_PRODUCT).scalar_subquery(),
+        variant_count=select(func.count()).where(_OF_PRODUCT).scalar_subquery(),
+        updated_at=bindparam("now"),
+    )
 )
 # A review's change to its product's rating, in one statement that reads and writes the row
 # (so concurrent reviews each add theirs), then the rank the new figures give.
@@ -124,23 +207,36 @@ _STATUSES = {status.value: status for status in ProductStatus}
 _PRODUCTS = TypeAdapter(list[Product])
 
 
-def _to_products(rows: Sequence[Any]) -> list[Product]:
-    """The products in rows that start with `_COLUMNS`, validated in one call: a page of
-    twenty costs a third less than validating them one by one."""
+def _options_of(stored: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple({"name": option["name"], "values": tuple(option["values"])} for option in stored)
+
+
+def _to_products(
+    rows: Sequence[Any], variants: Mapping[UUID, list[dict[str, Any]]] | None = None
+) -> list[Product]:
+    """The products in rows that start with `_COLUMNS`, with their `variants` (by product id;
+    None: not read), validated in one call: a page of twenty costs a third less than
+    validating them one by one."""
     values = []
     for row in rows:
         fields = dict(zip(_FIELDS, row, strict=False))  # a listing row may end with a sort key
         fields["status"] = _STATUSES[fields["status"]]
+        fields["options"] = _options_of(fields["options"]) if fields["options"] else ()
+        fields["variants"] = tuple(variants[row.id]) if variants is not None else ()
         values.append(fields)
     return _PRODUCTS.validate_python(values)
 
 
-async def _listed_products(rows: Sequence[Any]) -> list[Product]:
-    return _to_products(rows)
-
-
-def _to_product(row: Any) -> Product:
-    return _to_products((row,))[0]
+def _variant_values(product_id: UUID, variant: Variant, position: int) -> dict[str, Any]:
+    return {
+        "id": variant.id,
+        "product_id": product_id,
+        "position": position,
+        "sku": variant.sku,
+        "options": variant.options,
+        "price": variant.price,
+        "stock": variant.stock,
+    }
 
 
 def _row_values(product: Product) -> dict[str, Any]:
@@ -158,6 +254,8 @@ def _row_values(product: Product) -> dict[str, Any]:
         "status": product.status.value,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
+        "options": [option.model_dump() for option in product.options],
+        "variant_count": len(product.variants),
     }
 
 
@@ -241,8 +339,15 @@ def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Sele
 class ProductRepository(BaseRepository[ProductsTable]):
     table = ProductsTable
 
+    conflicts = MappingProxyType(
+        {"uq_product_variants_seller_id": lambda: Conflict(
+            "You sell another variant with this SKU already", code="skuTaken")}
+    )  # fmt: skip
+
     async def add(self, product: Product) -> Product:
+        """Store a new product with its variants (or the one that follows it)."""
         await self._execute(insert(ProductsTable).values(_row_values(product)))
+        await self._add_variants([product])
         return product
 
     async def add_missing(self, products: Sequence[Product]) -> None:
@@ -252,28 +357,104 @@ class ProductRepository(BaseRepository[ProductsTable]):
             [_row_values(product) | _rating_values(product) for product in products],
             unique=["id"],
         )
+        values = [
+            _variant_values(product.id, variant, position) | {"seller_id": product.seller_id}
+            for product in products
+            for position, variant in enumerate(product.variants)
+        ]
+        await self._insert_ignoring_existing(values, unique=["id"], table=_V)
+
+    async def _add_variants(self, products: Sequence[Product]) -> None:
+        await self._execute(
+            _INSERT_VARIANTS,
+            [
+                _variant_values(product.id, variant, position) | {"seller_id": product.seller_id}
+                for product in products
+                for position, variant in enumerate(product.variants)
+            ],
+        )
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
-        """The product, whatever its status; `for_update` locks its row until commit."""
+        """The product with its variants, whatever its status; `for_update` locks its row
+        (and so, by the aggregate's rule, its variants) until commit."""
         statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
         row = (await self._execute(statement, {"product_id": product_id})).one_or_none()
-        return None if row is None else _to_product(row)
+        return None if row is None else (await self._with_variants([row]))[0]
 
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The stored products among `product_ids`, whatever their status, by id."""
         rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
-        return {product.id: product for product in _to_products(rows.all())}
+        return {product.id: product for product in await self._with_variants(rows.all())}
 
-    async def take_stock(self, product_id: UUID, quantity: int) -> Product | None:
-        """Take `quantity` from an active product's stock, and return the product as it is
-        now; None, changing nothing, if it is unknown, archived or short of stock."""
+    async def _with_variants(self, rows: Sequence[Any]) -> list[Product]:
+        """The products of rows, each with its variants, read in one statement."""
+        if not rows:
+            return []
+        result = await self._execute(_VARIANTS_OF, {"product_ids": [row.id for row in rows]})
+        variants: defaultdict[UUID, list[dict[str, Any]]] = defaultdict(list)
+        for variant in result:
+            variants[variant.product_id].append(dict(zip(_VARIANT_FIELDS, variant[1:],
+                                                         strict=True)))  # fmt: skip
+        return _to_products(rows, variants)
+
+    async def lock(self, product_id: UUID) -> None:
+        """Lock a product's row (and so its variants) until commit."""
+        await self._execute(_LOCK, {"product_id": product_id})
+
+    async def take_stock(self, product_id: UUID, quantity: int) -> StockTaken | None:
+        """Take `quantity` from an active product's own stock (which locks its row), then
+        its variants' stock is taken with `take_variant_stock`; None, changing nothing, if it
+        is unknown, archived or short of stock."""
         result = await self._execute(_TAKE_STOCK, {"product_id": product_id, "quantity": quantity})
         row = result.one_or_none()
-        return None if row is None else _to_product(row)
+        if row is None:
+            return None
+        return StockTaken(row.id, row.seller_id, row.title, row.currency, row.variant_count)
 
-    async def return_stock(self, product_id: UUID, quantity: int) -> None:
-        """Put `quantity` back into a product's stock (archived or not)."""
-        await self._execute(_RETURN_STOCK, {"product_id": product_id, "quantity": quantity})
+    async def take_variant_stock(
+        self, product_id: UUID, variant_id: UUID | None, quantity: int
+    ) -> Variant | None:
+        """Take `quantity` from one of a product's variants (None: its only one), after
+        `take_stock` took it from the product; the variant as it is now, or None, changing
+        nothing, if the product has no such variant or it is short of stock."""
+        parameters = {"of_product": product_id, "quantity": quantity}
+        if variant_id is None:
+            result = await self._execute(_TAKE_ONLY_VARIANT_STOCK, parameters)
+        else:
+            result = await self._execute(
+                _TAKE_VARIANT_STOCK, parameters | {"variant_id": variant_id}
+            )
+        row = result.one_or_none()
+        return None if row is None else Variant(**dict(zip(_VARIANT_FIELDS, row, strict=True)))
+
+    async def return_stock(self, product_id: UUID, variant_id: UUID, quantity: int) -> None:
+        """Put `quantity` back into a variant's stock and its product's (archived or not);
+        a variant removed since keeps nothing, and its product takes nothing back. The caller
+        locked the product first."""
+        parameters = {"of_product": product_id, "variant_id": variant_id, "quantity": quantity}
+        if await self._execute_count(_RETURN_VARIANT_STOCK, parameters):
+            parameters["product_id"] = product_id
+            await self._execute(_RETURN_STOCK, parameters)
+
+    async def add_variant(self, product: Product, variant: Variant) -> None:
+        """Store a new variant of `product`, after the ones it has."""
+        position = (await self._execute(_NEXT_POSITION, {"of_product": product.id})).scalar_one()
+        values = _variant_values(product.id, variant, position)
+        await self._execute(_INSERT_VARIANTS, values | {"seller_id": product.seller_id})
+
+    async def save_variant(self, variant: Variant) -> None:
+        await self._execute(
+            _SAVE_VARIANT,
+            {"variant_id": variant.id, "sku": variant.sku, "price": variant.price,
+             "stock": variant.stock},
+        )  # fmt: skip
+
+    async def remove_variant(self, variant_id: UUID) -> None:
+        await self._execute(_REMOVE_VARIANT, {"variant_id": variant_id})
+
+    async def summarize(self, product_id: UUID, *, now: datetime) -> None:
+        """Set a product's price, stock and count of variants from its variants."""
+        await self._execute(_SUMMARIZE, {"product_id": product_id, "now": now})
 
     async def rate(self, product_id: UUID, *, total: int, count: int) -> Rating:
         """Change a product's rating by a review's `total` and `count` (+1 added, 0 edited,
@@ -299,12 +480,18 @@ class ProductRepository(BaseRepository[ProductsTable]):
         return SellerFigures(rating=rating, product_count=int(figures.on_sale))
 
     async def save(self, product: Product) -> Product:
-        """Store every field of an existing product (and its derived search keys)."""
+        """Store every field of an existing product (and its derived search keys); without
+        options, its one variant follows its price and stock."""
         values = _row_values(product)
-        del values["id"], values["created_at"]
+        del values["id"], values["created_at"], values["options"], values["variant_count"]
         await self._execute(
             update(ProductsTable).where(ProductsTable.id == product.id).values(values)
         )
+        if not product.options:
+            await self._execute(
+                _FOLLOW_PRODUCT,
+                {"of_product": product.id, "price": product.price, "stock": product.stock},
+            )
         return product
 
     @staticmethod
@@ -328,7 +515,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
         if after is not None:
             parameters["after_key"], parameters["after_id"] = after
         rows = (await self._execute(statement, parameters)).all()
-        return Fetched(rows, _row_key(sort), _listed_products)
+        return Fetched(rows, _row_key(sort), self._with_variants)
 
     async def categories(self) -> list[CategorySummary]:
         """The categories with an active product (the first `MAX_LISTED_CATEGORIES` by

@@ -26,20 +26,25 @@ class OrderAction(StrEnum):
 
 
 class CartLine(Entity):
-    """One line of an order being placed."""
+    """One line of an order being placed: a variant of a product (None: its only one)."""
 
     product_id: UUID
     quantity: int = Field(ge=1, le=1000)
+    variant_id: UUID | None = None
 
 
 class OrderItem(Entity):
-    """One line of a placed order: a snapshot of the product as it was when ordered."""
+    """One line of a placed order: a snapshot of the product and variant as they were when
+    ordered."""
 
     product_id: UUID
     seller_id: UUID
     title: str
     unit_price: int = Field(ge=1)  # minor units
     quantity: int = Field(ge=1, le=1000)
+    variant_id: UUID
+    sku: str
+    options: dict[str, str]
 
 
 class ShippingAddress(Entity):

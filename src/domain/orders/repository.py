@@ -111,6 +111,9 @@ def _to_item(row: Any) -> OrderItem:
         title=row.title,
         unit_price=row.unit_price,
         quantity=row.quantity,
+        variant_id=row.variant_id,
+        sku=row.sku,
+        options=row.options,
     )
 
 
@@ -142,6 +145,9 @@ class OrderRepository(BaseRepository[OrdersTable]):
                 "title": item.title,
                 "unit_price": item.unit_price,
                 "quantity": item.quantity,
+                "variant_id": item.variant_id,
+                "sku": item.sku,
+                "options": item.options,
             }
             for position, item in enumerate(order.items)
         ]

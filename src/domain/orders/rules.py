@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from src.domain.catalog.entities import Product, ProductStatus
+from src.domain.catalog.entities import Product, ProductStatus, StockTaken, Variant
 from src.domain.orders.entities import (
     CartLine,
     Order,
@@ -68,7 +68,8 @@ def ensure_may(principal: Principal, action: OrderAction, order: Order) -> None:
 
 
 def check_cart(lines: Sequence[CartLine]) -> None:
-    """A cart holds 1 to 50 lines, each product at most once."""
+    """A cart holds 1 to 50 lines, each variant at most once (a line naming no variant names
+    its product's only one)."""
     if not 1 <= len(lines) <= MAX_LINES:
         raise ValidationFailed(
             "An order holds 1 to 50 items",
@@ -77,11 +78,49 @@ def check_cart(lines: Sequence[CartLine]) -> None:
     seen: set[object] = set()
     errors = []
     for index, line in enumerate(lines):
-        if line.product_id in seen:
-            errors.append(FieldError(("body", "items", index, "productId"), "ordered twice"))
-        seen.add(line.product_id)
+        if (line.product_id, line.variant_id) in seen:
+            field = "productId" if line.variant_id is None else "variantId"
+            errors.append(FieldError(("body", "items", index, field), "ordered twice"))
+        seen.add((line.product_id, line.variant_id))
     if errors:
-        raise ValidationFailed("A product appears twice in the order", errors=errors)
+        raise ValidationFailed("A variant appears twice in the order", errors=errors)
+
+
+def lines_by_product(lines: Sequence[CartLine]) -> list[tuple[UUID, list[int]]]:
+    """The cart's lines (by index) grouped by product, products in id order and each
+    product's lines in variant id order: the order stock is taken in, the same for every
+    order, so that concurrent orders lock rows in one order and cannot deadlock."""
+    groups: dict[UUID, list[int]] = {}
+    for index, line in enumerate(lines):
+        groups.setdefault(line.product_id, []).append(index)
+    return [
+        (product_id, sorted(indexes, key=lambda i: (lines[i].variant_id is not None,
+                                                    lines[i].variant_id or product_id)))
+        for product_id, indexes in sorted(groups.items())
+    ]  # fmt: skip
+
+
+def check_variant_named(
+    lines: Sequence[CartLine], indexes: Sequence[int], variant_count: int
+) -> None:
+    """A line may leave its variant out only for a product with one variant, and a product
+    with one variant is ordered on one line."""
+    if variant_count == 1 and len(indexes) > 1:
+        raise ValidationFailed(
+            "A variant appears twice in the order",
+            errors=[FieldError(("body", "items", i, "variantId"), "ordered twice")
+                    for i in indexes[1:]],
+        )  # fmt: skip
+    unnamed = [i for i in indexes if lines[i].variant_id is None]
+    if variant_count > 1 and unnamed:
+        raise ValidationFailed(
+            "Name the variant of a product that has several",
+            errors=[
+                FieldError(("body", "items", i, "variantId"), "required: the product has "
+                           f"{variant_count} variants")
+                for i in unnamed
+            ],
+        )  # fmt: skip
 
 
 def order_total(items: Sequence[OrderItem]) -> int:
@@ -131,17 +170,23 @@ def scope_for(principal: Principal) -> OrderScope:
     return OrderScope(buyer_id=principal.user_id)
 
 
-def snapshot_items(lines: Sequence[CartLine], products: Mapping[UUID, Product]) -> list[OrderItem]:
-    """The order's items, in the cart's order, as the products are priced and titled now."""
+def snapshot_items(
+    lines: Sequence[CartLine], products: Mapping[UUID, StockTaken], variants: Sequence[Variant]
+) -> list[OrderItem]:
+    """The order's items, in the cart's order, as the products are titled and their variants
+    (`variants[i]` is line i's) are priced now."""
     return [
         OrderItem(
             product_id=line.product_id,
             seller_id=products[line.product_id].seller_id,
             title=products[line.product_id].title,
-            unit_price=products[line.product_id].price,
+            unit_price=variant.price,
             quantity=line.quantity,
+            variant_id=variant.id,
+            sku=variant.sku,
+            options=variant.options,
         )
-        for line in lines
+        for line, variant in zip(lines, variants, strict=True)
     ]
 
 
@@ -153,6 +198,13 @@ def explain_refusal(lines: Sequence[CartLine], products: Mapping[UUID, Product])
         for index, line in enumerate(lines)
         if line.product_id not in products
         or products[line.product_id].status is not ProductStatus.ACTIVE
+    ]
+    unavailable += [
+        FieldError(("body", "items", index, "variantId"), "no such variant of this product")
+        for index, line in enumerate(lines)
+        if line.product_id in products
+        and line.variant_id is not None
+        and products[line.product_id].variant(line.variant_id) is None
     ]
     if unavailable:
         return Unprocessable(
@@ -166,9 +218,14 @@ def explain_refusal(lines: Sequence[CartLine], products: Mapping[UUID, Product])
         return mixed
     for line in lines:
         product = products[line.product_id]
-        if product.stock < line.quantity:
+        variant = (
+            product.variants[0] if line.variant_id is None else product.variant(line.variant_id)
+        )
+        if variant is not None and variant.stock < line.quantity:
+            named = f" ({variant.sku})" if product.options else ""
             return Conflict(
-                f"Product '{product.title}' has {product.stock} left, {line.quantity} requested",
+                f"Product '{product.title}'{named} has {variant.stock} left, "
+                f"{line.quantity} requested",
                 code="outOfStock",
             )
     return Conflict("The stock changed while the order was placed; try again", code="outOfStock")

@@ -13,9 +13,13 @@ from src.domain.catalog import (
     Product,
     ProductChanges,
     ProductFilter,
+    ProductOption,
     ProductSort,
     ProductStatus,
+    VariantChanges,
+    VariantSpec,
 )
+from src.domain.catalog.entities import MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS
 from src.presentation.rest.reviews_schemas import RatingResponse
 from src.presentation.rest.schemas import (
     INT64_MAX,
@@ -77,6 +81,25 @@ SentPrice = Annotated[int, sent_integer(1, MAX_PRICE)]
 SentCurrency = Annotated[str, Documented(minLength=3, maxLength=3, pattern=CURRENCY_PATTERN)]
 
 
+MAX_OPTION_TEXT: Final = 50
+MAX_SKU: Final = 64
+OptionText = Annotated[str, text(MAX_OPTION_TEXT)]
+Sku = Annotated[
+    str,
+    text(MAX_SKU),
+    Field(description="Unique among the seller's variants", examples=["LAMP-BRASS-L"]),
+]
+# A variant's choice of options: the option names as the seller wrote them (data: no camelCase).
+Chosen = Annotated[
+    dict[OptionText, OptionText],
+    Field(
+        max_length=MAX_OPTIONS,
+        description="Option name → value, one for each of the product's options",
+        examples=[{"Size": "L", "Finish": "Brass"}],
+    ),
+]
+
+
 PriceBound = Integer[
     Annotated[
         int, Field(ge=0, le=MAX_PRICE, description="Inclusive, minor units"), width(0, MAX_PRICE)
@@ -93,6 +116,53 @@ LAMP: dict[str, JsonValue] = {
     "stock": 12,
     "category": "lighting",
 }
+
+
+LAMP_OPTIONS: list[JsonValue] = [
+    {"name": "Size", "values": ["S", "L"]},
+    {"name": "Finish", "values": ["Brass", "Black"]},
+]
+LAMP_VARIANTS: list[JsonValue] = [
+    {"sku": "LAMP-S-BRASS", "options": {"Size": "S", "Finish": "Brass"}, "price": 4999, "stock": 5},
+    {"sku": "LAMP-L-BRASS", "options": {"Size": "L", "Finish": "Brass"}, "price": 6999, "stock": 7},
+]
+
+
+class ProductOptionModel(RequestModel):
+    name: OptionText = Field(description="Unique on the product, ignoring case",
+                             examples=["Size"])  # fmt: skip
+    values: list[OptionText] = Field(
+        min_length=1,
+        max_length=MAX_OPTION_VALUES,
+        description=f"1 to {MAX_OPTION_VALUES} values, each once (ignoring case)",
+        examples=[["S", "M", "L"]],
+    )
+
+    def option(self) -> ProductOption:
+        return ProductOption(name=self.name, values=tuple(self.values))
+
+
+class VariantRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [LAMP_VARIANTS[1]]})
+
+    sku: Sku
+    options: Chosen = Field(default_factory=dict)
+    price: Price
+    stock: Stock
+
+    def spec(self) -> VariantSpec:
+        return VariantSpec(sku=self.sku, options=self.options, price=self.price, stock=self.stock)
+
+
+class UpdateVariantRequest(PatchModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price": 5999, "stock": 3}]})
+
+    sku: Sku | Omitted = None
+    price: Price | Omitted = None
+    stock: Stock | Omitted = None
+
+    def changes(self) -> VariantChanges:
+        return VariantChanges(sku=self.sku, price=self.price, stock=self.stock)
 
 
 class ProductListQuery(ApiModel):
@@ -127,14 +197,39 @@ class ProductListQuery(ApiModel):
 
 
 class CreateProductRequest(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [LAMP]})
+    """A product with a price and stock of its own; or with `options` and the `variants` it
+    sells (then `price` and `stock` are left out: they come from the variants)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                LAMP,
+                {
+                    **{key: LAMP[key] for key in ("title", "description", "currency", "category")},
+                    "options": LAMP_OPTIONS,
+                    "variants": LAMP_VARIANTS,
+                },
+            ]
+        }
+    )
 
     title: Title
     description: Description = server_default("", "Any text, up to 5000 characters.")
-    price: Price
+    price: Price | Omitted = Field(default=None, description="Required without `variants`")
     currency: Currency = server_default("USD", "ISO 4217 code.")
-    stock: Stock
+    stock: Stock | Omitted = Field(default=None, description="Required without `variants`")
     category: Category
+    options: list[ProductOptionModel] = Field(
+        default_factory=list,
+        max_length=MAX_OPTIONS,
+        description=f"Up to {MAX_OPTIONS} ways the product comes; then `variants` is required",
+    )
+    variants: list[VariantRequest] = Field(
+        default_factory=list,
+        max_length=MAX_VARIANTS,
+        description=f"The combinations sold (up to {MAX_VARIANTS}), each choosing a value of "
+        "every option, none twice, SKUs unique; without options, at most one, choosing nothing",
+    )
 
 
 class UpdateProductRequest(PatchModel):
@@ -148,6 +243,7 @@ class UpdateProductRequest(PatchModel):
     category: Category | Omitted = None
 
     def changes(self) -> ProductChanges:
+        """What changes; `price` and `stock` only on a product without options."""
         return ProductChanges(
             title=self.title,
             description=self.description,
@@ -156,6 +252,29 @@ class UpdateProductRequest(PatchModel):
             stock=self.stock,
             category=self.category,
         )
+
+
+SentOptionText = Annotated[str, sent_text(MAX_OPTION_TEXT)]
+SentChosen = Annotated[dict[SentOptionText, SentOptionText], Documented(maxProperties=MAX_OPTIONS)]
+
+
+class ProductOptionResponse(ApiModel):
+    name: Annotated[str, sent_text(MAX_OPTION_TEXT)] = Field(examples=["Size"])
+    values: Annotated[
+        list[Annotated[str, sent_text(MAX_OPTION_TEXT)]],
+        Documented(minItems=1, maxItems=MAX_OPTION_VALUES),
+    ] = Field(examples=[["S", "L"]])
+
+
+class VariantResponse(ApiModel):
+    id: UUID
+    sku: Annotated[str, sent_text(MAX_SKU)] = Field(examples=["LAMP-L-BRASS"])
+    options: SentChosen = Field(
+        description="Option name → value; empty for a product without options",
+        examples=[{"Size": "L", "Finish": "Brass"}],
+    )
+    price: SentPrice = Field(description="Minor units", examples=[6999])
+    stock: Annotated[int, sent_integer(0, MAX_STOCK)] = Field(examples=[7])
 
 
 class ProductResponse(ApiModel):
@@ -170,6 +289,16 @@ class ProductResponse(ApiModel):
                     "createdAt": "2026-11-22T17:00:24.934934Z",
                     "updatedAt": "2026-11-22T17:05:00.000000Z",
                     "rating": {"average": 4.33, "count": 3},
+                    "options": [],
+                    "variants": [
+                        {
+                            "id": "492af436-1319-5c6f-bebf-63edb2364066",
+                            "sku": "492af43613195c6fbebf63edb2364066",
+                            "options": {},
+                            "price": 4999,
+                            "stock": 12,
+                        }
+                    ],
                 }
             ]
         }
@@ -187,6 +316,15 @@ class ProductResponse(ApiModel):
     created_at: datetime
     updated_at: datetime
     rating: RatingResponse = Field(description="Its reviews' average and count")
+    options: Annotated[list[ProductOptionResponse], Documented(maxItems=MAX_OPTIONS)] = Field(
+        description="The ways it comes; empty for a product without options"
+    )
+    variants: Annotated[list[VariantResponse], Documented(minItems=1, maxItems=MAX_VARIANTS)] = (
+        Field(
+            description="What is sold, in the seller's order: `price` is their lowest price and "
+            "`stock` their total. Without options, exactly one, choosing nothing"
+        )
+    )
 
     @classmethod
     def of(cls, product: Product) -> "ProductResponse":
@@ -204,7 +342,8 @@ class ProductResponse(ApiModel):
                 vars(product) | {"rating": {"average": rating.average, "count": rating.count}}
                 for product in products
                 for rating in (product.rating,)
-            ]
+            ],
+            from_attributes=True,  # its options and variants are read off the entities
         )
 
 

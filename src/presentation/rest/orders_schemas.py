@@ -9,7 +9,9 @@ from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
 from src.presentation.rest.catalog_schemas import (
     MAX_PRICE,
+    MAX_SKU,
     MAX_TITLE,
+    SentChosen,
     SentCurrency,
     SentPrice,
 )
@@ -17,6 +19,7 @@ from src.presentation.rest.schemas import (
     ApiModel,
     Documented,
     Integer,
+    Omitted,
     PageCursor,
     PageLimit,
     RequestModel,
@@ -98,6 +101,11 @@ class ShippingAddressResponse(ApiModel):
 
 class OrderLineRequest(RequestModel):
     product_id: UUID
+    variant_id: UUID | Omitted = Field(
+        default=None,
+        description="Which of the product's variants; may be left out only for a product "
+        "with one variant",
+    )
     quantity: Integer[
         Annotated[int, Field(ge=1, le=MAX_QUANTITY, examples=[2]), width(1, MAX_QUANTITY)]
     ]
@@ -115,12 +123,16 @@ class PlaceOrderRequest(RequestModel):
     items: list[OrderLineRequest] = Field(
         min_length=1,
         max_length=MAX_LINES,
-        description=f"1 to {MAX_LINES} lines, each product at most once",
+        description=f"1 to {MAX_LINES} lines, each variant at most once (two variants of one "
+        "product are two lines)",
     )
     shipping_address: ShippingAddressModel
 
     def lines(self) -> list[CartLine]:
-        return [CartLine(product_id=item.product_id, quantity=item.quantity) for item in self.items]
+        return [
+            CartLine(product_id=item.product_id, variant_id=item.variant_id, quantity=item.quantity)
+            for item in self.items
+        ]
 
 
 class OrderItemResponse(ApiModel):
@@ -133,6 +145,15 @@ class OrderItemResponse(ApiModel):
         description="Minor units, as it was when ordered", examples=[4999]
     )
     quantity: Quantity = Field(examples=[2])
+    variant_id: UUID = Field(description="The variant ordered")
+    sku: Annotated[str, sent_text(MAX_SKU)] = Field(
+        description="As it was when ordered", examples=["LAMP-L-BRASS"]
+    )
+    options: SentChosen = Field(
+        description="The variant's options, as they were when ordered; empty for a product "
+        "without options",
+        examples=[{"Size": "L"}],
+    )
 
 
 class OrderResponse(ApiModel):
@@ -150,6 +171,9 @@ class OrderResponse(ApiModel):
                             "title": "Brass desk lamp",
                             "unitPrice": 4999,
                             "quantity": 2,
+                            "variantId": LAMP_ID,
+                            "sku": "492af43613195c6fbebf63edb2364066",
+                            "options": {},
                         }
                     ],
                     "total": 9998,
@@ -187,6 +211,9 @@ class OrderResponse(ApiModel):
                     title=item.title,
                     unit_price=item.unit_price,
                     quantity=item.quantity,
+                    variant_id=item.variant_id,
+                    sku=item.sku,
+                    options=item.options,
                 )
                 for item in order.items
             ],

@@ -1,6 +1,6 @@
 """ORM tables. Importing this package registers every table on `Base.metadata`."""
 
-from src.infrastructure.database.tables.catalog import ProductsTable
+from src.infrastructure.database.tables.catalog import ProductsTable, ProductVariantsTable
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
@@ -21,6 +21,7 @@ __all__ = [
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
     "ReviewsTable",

@@ -1,9 +1,20 @@
 """The product catalog."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.infrastructure.database.base import Base
@@ -40,6 +51,11 @@ class ProductsTable(Base):
     rating_count: Mapped[int] = mapped_column(server_default=text("0"))
     rating_total: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     rating_rank: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # Its options (`[{"name", "values"}]`) and how many variants it sells. Its `price` and
+    # `stock` above sum its variants up (the lowest price, the total stock), kept in step in
+    # the transaction that changes them: listings filter and sort on them without a join.
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=text("'[]'"))
+    variant_count: Mapped[int] = mapped_column(server_default=text("1"))
 
     __table_args__ = (
         CheckConstraint("price >= 1", name="price_positive"),
@@ -91,4 +107,28 @@ class ProductsTable(Base):
             sqlite_where=_ACTIVE,
             postgresql_where=_ACTIVE,
         ),
+    )
+
+
+class ProductVariantsTable(Base):
+    """What is sold of a product: one row per combination of its options, or, for a product
+    without options, one row whose id is the product's own."""
+
+    __tablename__ = "product_variants"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    # Part of its product: they go together.
+    product_id: Mapped[UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))  # its SKUs are unique
+    position: Mapped[int]  # the order the seller gave them
+    sku: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, str]] = mapped_column(JSON)
+    price: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int]
+
+    __table_args__ = (
+        CheckConstraint("price >= 1", name="price_positive"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        UniqueConstraint("seller_id", "sku"),
+        Index("ix_product_variants_product_position", "product_id", "position"),
     )

@@ -48,6 +48,10 @@ class OrderItemsTable(Base):
     position: Mapped[int] = mapped_column(primary_key=True)  # the line's place in the cart
     product_id: Mapped[UUID] = mapped_column(ForeignKey("products.id"), index=True)
     seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    # The variant as it was (no foreign key: a variant removed later keeps its orders).
+    variant_id: Mapped[UUID]
+    sku: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, str]] = mapped_column(JSON)
     title: Mapped[str] = mapped_column(String(200))
     unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
