@@ -1,12 +1,12 @@
 """Who may do what, for every route and every role, from one table (OWASP API Top 10, 2023:
 broken object-level, function-level and property-level authorization).
 
-Each case runs in a fresh little world: a seller with product P, another seller with product
-Q, a buyer with an order holding P in each state the routes need (awaiting payment, paid,
-paid and shipped by the seller, delivered) and a review R of another product delivered to
-them, another buyer, an admin. The table gives the status each
-role gets; 404 where the caller may not even see the object, 403 where it may see it but not
-act, as the contract says. No response may ever carry a password or a hash.
+Each case runs in a fresh little world: a seller with product P and product V (sizes S and
+M of it sold), another seller with product Q, a buyer with an order holding P in each state
+the routes need (awaiting payment, paid, paid and shipped by the seller, delivered) and a
+review R of another product delivered to them, another buyer, an admin. The table gives the
+status each role gets; 404 where the caller may not even see the object, 403 where it may
+see it but not act, as the contract says. No response may ever carry a password or a hash.
 """
 
 import re
@@ -42,6 +42,12 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
       "other_seller": 201, "admin": 201}),
     ("PATCH", "/products/{P}", {"price": 5}, PRODUCT_OWNER),
     ("DELETE", "/products/{P}", None, PRODUCT_OWNER | {"seller": 204, "admin": 204}),
+    ("POST", "/products/{V}/variants",
+     {"sku": "V-L", "options": {"Size": "L"}, "price": 5, "stock": 1},
+     PRODUCT_OWNER | {"seller": 201, "admin": 201}),
+    ("PATCH", "/products/{V}/variants/{V_small}", {"price": 7}, PRODUCT_OWNER),
+    ("DELETE", "/products/{V}/variants/{V_small}", None,
+     PRODUCT_OWNER | {"seller": 204, "admin": 204}),
     ("GET", "/users/me", None, SIGNED_IN),
     ("PATCH", "/users/me", {"fullName": "New Name"}, SIGNED_IN),
     ("GET", "/users", None, ADMIN_ONLY),
@@ -104,6 +110,16 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     product = {"title": "Lamp", "price": 100, "stock": 50, "category": "c"}
     ids["P"] = (await call("POST", "/products", "seller", product))["id"]
     ids["Q"] = (await call("POST", "/products", "other_seller", product))["id"]
+    sizes = product | {
+        "options": [{"name": "Size", "values": ["S", "M", "L"]}],
+        "variants": [
+            {"sku": f"V-{size}", "options": {"Size": size}, "price": 100, "stock": 5}
+            for size in ("S", "M")
+        ],
+    }
+    del sizes["price"], sizes["stock"]
+    variant_product = await call("POST", "/products", "seller", sizes)
+    ids["V"], ids["V_small"] = variant_product["id"], variant_product["variants"][0]["id"]
     order = {"items": [{"productId": ids["P"], "quantity": 1}], "shippingAddress": ADDRESS}
     for state in ("pending", "paid", "shipped"):
         ids[f"O_{state}"] = (await call("POST", "/orders", "buyer", order))["id"]

@@ -39,7 +39,7 @@ async def test_a_seller_lists_a_product_and_anyone_can_read_it(client: AsyncClie
     assert response.headers["location"] == f"{API}/products/{product['id']}"
     assert set(product) == {
         "id", "sellerId", "title", "description", "price", "currency", "stock", "category",
-        "status", "createdAt", "updatedAt", "rating",
+        "status", "createdAt", "updatedAt", "rating", "options", "variants",
     }  # fmt: skip
     assert product["rating"] == {"average": None, "count": 0}  # no review yet
     assert product["sellerId"] == seller["id"]

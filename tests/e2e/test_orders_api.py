@@ -89,9 +89,11 @@ async def test_an_order_snapshots_its_items_and_takes_their_stock(shop: Shop) ->
     assert (order["status"], order["buyerId"]) == ("pendingPayment", shop.buyer["id"])
     assert order["items"] == [
         {"productId": lamp["id"], "sellerId": shop.seller["id"], "title": "Lamp",
-         "unitPrice": 1250, "quantity": 3},
+         "unitPrice": 1250, "quantity": 3, "variantId": lamp["id"],
+         "sku": lamp["id"].replace("-", ""), "options": {}},
         {"productId": desk["id"], "sellerId": shop.seller["id"], "title": "Desk",
-         "unitPrice": 30000, "quantity": 1},
+         "unitPrice": 30000, "quantity": 1, "variantId": desk["id"],
+         "sku": desk["id"].replace("-", ""), "options": {}},
     ]  # fmt: skip
     assert (order["total"], order["currency"]) == (3 * 1250 + 30000, "USD")
     assert order["shippingAddress"] == ADDRESS | {"line2": None}

@@ -4,6 +4,7 @@ One table maps the error hierarchy to HTTP statuses; errors themselves know noth
 Unexpected exceptions are answered by `RequestContextMiddleware` with a bare 500.
 """
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -126,10 +127,39 @@ def _location(loc: tuple[Any, ...]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
+def _untagged(errors: Sequence[Any]) -> list[Any]:
+    """Errors of a field that may be left out but never null (`X | Omitted`) as X's alone.
+
+    Pydantic checks such a field as a union: a bad value fails once per member, each error's
+    location tagged with the member (`["body", "price", "function-before[…]"]`, and `"none"`
+    for the left-out member). The client sent a value for the field, so only X's errors
+    matter, at the field's own location."""
+    unions = {
+        tuple(item["loc"][:-1])
+        for item in errors
+        if item["type"] == "none_required" and item["loc"] and item["loc"][-1] == "none"
+    }
+    if not unions:
+        return list(errors)
+    kept = []
+    for item in errors:
+        loc = tuple(item["loc"])
+        if item["type"] == "none_required" and loc[:-1] in unions:
+            continue
+        prefix = next((each for each in unions if loc[: len(each)] == each), None)
+        if prefix is not None and len(loc) > len(prefix):
+            loc = prefix + loc[len(prefix) + 1 :]
+        kept.append({**item, "loc": loc})
+    return kept
+
+
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     if not isinstance(error, RequestValidationError):  # registered for it only
         raise error
-    errors = [{"loc": _location(item["loc"]), "message": item["msg"]} for item in error.errors()]
+    errors = [
+        {"loc": _location(item["loc"]), "message": item["msg"]}
+        for item in _untagged(error.errors())
+    ]
     return problem(422, "The request is not valid", code="validationError", errors=errors)
 
 
