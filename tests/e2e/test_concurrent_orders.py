@@ -8,8 +8,9 @@ deadlock, and no request may fail with a 5xx.
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -66,11 +67,41 @@ async def stock_of(http: httpx.AsyncClient, product_id: str) -> int:
     return int((await http.get(f"{API}/products/{product_id}")).json()["stock"])
 
 
+async def sized(http: httpx.AsyncClient, seller: str, stocks: list[int]) -> dict[str, Any]:
+    """A product sold in sizes, one variant per stock given."""
+    sizes = [f"S{index}" for index in range(len(stocks))]
+    body = {
+        "title": "Shirt", "category": "clothing",
+        "options": [{"name": "Size", "values": sizes}],
+        "variants": [
+            {"sku": f"SHIRT-{size}-{uuid4().hex[:8]}", "options": {"Size": size},
+             "price": 1000 + index, "stock": stock}
+            for index, (size, stock) in enumerate(zip(sizes, stocks, strict=True))
+        ],
+    }  # fmt: skip
+    response = await http.post(f"{API}/products", headers=bearer(seller), json=body)
+    assert response.status_code == 201, response.text
+    product: dict[str, Any] = response.json()
+    return product
+
+
+async def variant_stocks(http: httpx.AsyncClient, product_id: str) -> tuple[int, list[int]]:
+    product = (await http.get(f"{API}/products/{product_id}")).json()
+    return product["stock"], [variant["stock"] for variant in product["variants"]]
+
+
+Line = tuple[str, int] | tuple[str, int, str]
+
+
 async def order(
-    http: httpx.AsyncClient, token: str, lines: list[tuple[str, int]], key: str | None = None
+    http: httpx.AsyncClient, token: str, lines: Sequence[Line], key: str | None = None
 ) -> httpx.Response:
     body = {
-        "items": [{"productId": product_id, "quantity": n} for product_id, n in lines],
+        "items": [
+            {"productId": line[0], "quantity": line[1]}
+            | ({"variantId": line[2]} if len(line) > 2 else {})
+            for line in lines
+        ],
         "shippingAddress": ADDRESS,
     }
     headers = bearer(token) | ({"Idempotency-Key": key} if key else {})
@@ -123,6 +154,43 @@ async def test_two_item_orders_in_random_item_order_never_deadlock(
     assert set(outcome) <= {(201, ""), (409, "outOfStock")}, outcome
     assert outcome[201, ""] == 70
     assert (await stock_of(http, first), await stock_of(http, second)) == (0, 20)
+
+
+async def test_200_orders_over_the_variants_of_one_product_sell_exactly_its_50(
+    http: httpx.AsyncClient,
+) -> None:
+    seller = await account(http, "seller")
+    buyers = [await account(http, "buyer") for _ in range(4)]
+    shirt = await sized(http, seller, [10] * 5)
+    variants = [variant["id"] for variant in shirt["variants"]]
+
+    responses = await asyncio.gather(*(
+        order(http, buyers[n % 4], [(shirt["id"], 1, variants[n % 5])]) for n in range(200)
+    ))  # fmt: skip
+
+    assert codes(responses) == {(201, ""): 50, (409, "outOfStock"): 150}
+    assert await variant_stocks(http, shirt["id"]) == (0, [0] * 5)
+    placed = [o for buyer in buyers for o in await orders_of(http, buyer)]
+    sold = Counter(item["variantId"] for o in placed for item in o["items"])
+    assert sold == dict.fromkeys(variants, 10)
+
+
+async def test_two_variant_orders_in_random_line_order_never_deadlock(
+    http: httpx.AsyncClient,
+) -> None:
+    seller = await account(http, "seller")
+    buyer = await account(http, "buyer")
+    shirt = await sized(http, seller, [70, 90])
+    small, large = (variant["id"] for variant in shirt["variants"])
+    lines: list[Line] = [(shirt["id"], 1, small), (shirt["id"], 1, large)]
+    carts = [random.sample(lines, 2) for _ in range(100)]
+
+    responses = await asyncio.gather(*(order(http, buyer, cart) for cart in carts))
+
+    outcome = codes(responses)
+    assert set(outcome) <= {(201, ""), (409, "outOfStock")}, outcome
+    assert outcome[201, ""] == 70
+    assert await variant_stocks(http, shirt["id"]) == (20, [0, 20])
 
 
 async def test_one_idempotency_key_sent_20_times_at_once_places_one_order(
