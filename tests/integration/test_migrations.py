@@ -1,19 +1,22 @@
 """Alembic owns the schema: migrations go up and down cleanly and match the models."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import JSON, Column, Connection, MetaData, Table, Uuid, insert, inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from src.config.settings import PROJECT_ROOT
 from src.infrastructure.database import Base
+from src.infrastructure.database.base import UtcDateTime
 
 pytestmark = pytest.mark.database
 
@@ -66,3 +69,88 @@ def test_every_migration_can_be_undone_one_step_at_a_time(empty_database_url: st
         command.downgrade(config, "-1")
     command.upgrade(config, "head")
     assert _inspect(empty_database_url, _schema_differences) == []
+
+
+def _reflected(connection: Connection, name: str) -> Table:
+    """The table as the database has it now, its UUID, JSON and time columns typed as the
+    models type them (SQLite reflects them as plain text)."""
+    types = {"id": Uuid(), "seller_id": Uuid(), "product_id": Uuid(), "variant_id": Uuid(),
+             "order_id": Uuid(), "buyer_id": Uuid(), "options": JSON(),
+             "shipping_address": JSON(), "created_at": UtcDateTime(),
+             "updated_at": UtcDateTime(), "paid_at": UtcDateTime()}  # fmt: skip
+    reflected = Table(name, MetaData(), autoload_with=connection)
+    columns = [Column(c.name, types.get(c.name, c.type)) for c in reflected.columns]  # type: ignore[arg-type]
+    return Table(name, MetaData(), *columns)
+
+
+SELLER, LAMP, DESK, ORDER = uuid4(), uuid4(), uuid4(), uuid4()
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+def _shop_before_variants(connection: Connection) -> None:
+    """A seller, two products and an order of both, as stored before variants existed."""
+    users, products = _reflected(connection, "users"), _reflected(connection, "products")
+    orders, items = _reflected(connection, "orders"), _reflected(connection, "order_items")
+    connection.execute(insert(users).values(
+        id=SELLER, email="s@example.com", email_normalized="s@example.com", full_name="S",
+        role="seller", password_hash="x", created_at=NOW, updated_at=NOW,
+    ))  # fmt: skip
+    for product_id, price, stock in ((LAMP, 4999, 5), (DESK, 30000, 0)):
+        connection.execute(insert(products).values(
+            id=product_id, seller_id=SELLER, title="T", title_key="t", search_text="t",
+            description="", price=price, currency="USD", stock=stock, category="c",
+            status="active", created_at=NOW, updated_at=NOW,
+        ))  # fmt: skip
+    connection.execute(insert(orders).values(
+        id=ORDER, buyer_id=SELLER, status="paid", total=34999, currency="USD",
+        shipping_address={}, created_at=NOW, updated_at=NOW, paid_at=NOW,
+    ))  # fmt: skip
+    for position, product_id in enumerate((LAMP, DESK)):
+        connection.execute(insert(items).values(
+            order_id=ORDER, position=position, product_id=product_id, seller_id=SELLER,
+            title="T", unit_price=1, quantity=1,
+        ))  # fmt: skip
+    connection.commit()
+
+
+def _variants_and_items(connection: Connection) -> tuple[list[Any], list[Any]]:
+    variants, items = (_reflected(connection, name) for name in ("product_variants", "order_items"))
+    return (
+        [tuple(row) for row in connection.execute(
+            select(variants.c.id, variants.c.product_id, variants.c.sku, variants.c.options,
+                   variants.c.price, variants.c.stock, variants.c.position)
+            .order_by(variants.c.price))],
+        [tuple(row) for row in connection.execute(
+            select(items.c.product_id, items.c.variant_id, items.c.sku, items.c.options)
+            .order_by(items.c.position))],
+    )  # fmt: skip
+
+
+def _products(connection: Connection) -> list[Any]:
+    products = _reflected(connection, "products")
+    rows = connection.execute(
+        select(products.c.id, products.c.price, products.c.stock).order_by(products.c.price)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_variants_migrate_existing_products_and_order_items_both_ways(
+    empty_database_url: str,
+) -> None:
+    config = _alembic(empty_database_url)
+    command.upgrade(config, "5e1f0c7a9b21")
+    _inspect(empty_database_url, _shop_before_variants)
+
+    command.upgrade(config, "6a7c1e0d2b53")
+    variants, items = _inspect(empty_database_url, _variants_and_items)
+    # Each product has its one variant: the product's id, its id in hex as SKU, its figures.
+    assert variants == [
+        (LAMP, LAMP, LAMP.hex, {}, 4999, 5, 0),
+        (DESK, DESK, DESK.hex, {}, 30000, 0, 0),
+    ]
+    # Each item names that variant, with its snapshot.
+    assert items == [(LAMP, LAMP, LAMP.hex, {}), (DESK, DESK, DESK.hex, {})]
+
+    command.downgrade(config, "5e1f0c7a9b21")
+    assert _inspect(empty_database_url, _products) == [(LAMP, 4999, 5), (DESK, 30000, 0)]
+    assert "product_variants" not in _inspect(empty_database_url, _table_names)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.infrastructure.database.base import Base
@@ -54,7 +55,9 @@ class ProductsTable(Base):
     # Its options (`[{"name", "values"}]`) and how many variants it sells. Its `price` and
     # `stock` above sum its variants up (the lowest price, the total stock), kept in step in
     # the transaction that changes them: listings filter and sort on them without a join.
-    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=text("'[]'"))
+    options: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), server_default=text("'[]'")
+    )
     variant_count: Mapped[int] = mapped_column(server_default=text("1"))
 
     __table_args__ = (

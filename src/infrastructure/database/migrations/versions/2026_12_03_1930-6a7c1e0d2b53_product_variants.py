@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "6a7c1e0d2b53"
 down_revision: str | None = "5e1f0c7a9b21"
@@ -44,7 +45,12 @@ def _dialect() -> str:
 def upgrade() -> None:
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("options", sa.JSON(), server_default=sa.text("'[]'"), nullable=False)
+            sa.Column(
+                "options",
+                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                server_default=sa.text("'[]'"),
+                nullable=False,
+            )
         )
         batch_op.add_column(
             sa.Column("variant_count", sa.Integer(), server_default=sa.text("1"), nullable=False)
