@@ -1,6 +1,7 @@
 """Placing orders against random catalogs: totals add up, and stock is all-or-nothing."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from src.application.auth import create_user
 from src.application.catalog import import_products
 from src.application.orders import cancel_order, place_order
-from src.domain.catalog import Product, ProductRepository, ProductStatus
+from src.domain.catalog import Product, ProductOption, ProductRepository, ProductStatus, Variant
 from src.domain.orders import CartLine, ShippingAddress
 from src.domain.users import Principal, Role
 from src.infrastructure.database import transaction
@@ -108,3 +109,102 @@ async def test_an_order_totals_its_lines_and_takes_all_its_stock_or_none(
 
     await cancel_order(principal=buyer, order_id=order.id)
     assert await stock_levels(ids) == before
+
+
+@transaction(readonly=True)
+async def variant_levels(ids: list[UUID]) -> dict[UUID, tuple[int, list[int]]]:
+    products = await ProductRepository().get_many(ids)
+    return {
+        product_id: (product.stock, [variant.stock for variant in product.variants])
+        for product_id, product in products.items()
+    }
+
+
+sized_entries = st.lists(
+    st.tuples(
+        st.lists(st.tuples(st.integers(0, 5), st.integers(1, 10**6)), min_size=1, max_size=4),
+        st.sampled_from(["USD", "USD", "USD", "EUR"]),
+        st.sampled_from([False, False, False, True]),  # archived: now and then
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def sized_product(seller: UUID, index: int, entry: Any, now: datetime) -> Product:
+    """A product sold in sizes (one variant per (stock, price)), or, for one entry, without
+    options."""
+    variants, currency, archived = entry
+    sizes = [f"s{n}" for n in range(len(variants))]
+    return Product(
+        id=uuid4(), seller_id=seller, title=f"P{index}", description="", price=1,
+        currency=currency, stock=0, category="c",
+        status=ProductStatus.ARCHIVED if archived else ProductStatus.ACTIVE,
+        created_at=now, updated_at=now,
+        options=(ProductOption(name="Size", values=tuple(sizes)),) if len(sizes) > 1 else (),
+        variants=tuple(
+            Variant(id=uuid4(), sku=f"{index}-{size}-{uuid4().hex[:6]}",
+                    options={"Size": size} if len(sizes) > 1 else {}, price=price, stock=stock)
+            for size, (stock, price) in zip(sizes, variants, strict=True)
+        ),
+    )  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), entries=sized_entries)
+async def test_an_order_of_variants_takes_each_variants_stock_or_none(
+    people: tuple[Principal, UUID], data: st.DataObject, entries: list[Any]
+) -> None:
+    buyer, seller = people
+    now = datetime.now(UTC)
+    products = [sized_product(seller, index, entry, now) for index, entry in enumerate(entries)]
+    await import_products(products=products)
+    sold = [(product, variant) for product in products for variant in product.variants]
+    chosen = data.draw(st.lists(st.sampled_from(sold), min_size=1, max_size=8,
+                                unique_by=lambda pair: pair[1].id))  # fmt: skip
+    lines = [
+        CartLine(
+            product_id=product.id,
+            # A product with one variant may be ordered without naming it.
+            variant_id=variant.id if bool(product.options) or data.draw(st.booleans()) else None,
+            quantity=data.draw(st.integers(1, 6)),
+        )
+        for product, variant in chosen
+    ]
+    ids = [product.id for product in products]
+    before = await variant_levels(ids)
+
+    expected_refusal = None
+    if any(product.status is ProductStatus.ARCHIVED for product, _ in chosen):
+        expected_refusal = "productUnavailable"
+    elif len({product.currency for product, _ in chosen}) > 1:
+        expected_refusal = "validationError"
+    elif any(
+        line.quantity > variant.stock for line, (_, variant) in zip(lines, chosen, strict=True)
+    ):
+        expected_refusal = "outOfStock"
+
+    if expected_refusal is not None:
+        with pytest.raises(AppError) as refused:
+            await place_order(principal=buyer, lines=lines, shipping_address=ADDRESS)
+        assert refused.value.code == expected_refusal
+        assert await variant_levels(ids) == before, "a refused order changed stock"
+        return
+
+    order = await place_order(principal=buyer, lines=lines, shipping_address=ADDRESS)
+    assert order.total == sum(
+        line.quantity * variant.price for line, (_, variant) in zip(lines, chosen, strict=True)
+    )
+    assert [(item.variant_id, item.sku) for item in order.items] == [
+        (variant.id, variant.sku) for _, variant in chosen
+    ]
+    taken = {variant.id: line.quantity for line, (_, variant) in zip(lines, chosen, strict=True)}
+    after = await variant_levels(ids)
+    for product in products:
+        left = [variant.stock - taken.get(variant.id, 0) for variant in product.variants]
+        assert after[product.id] == (sum(left), left)
+
+    await cancel_order(principal=buyer, order_id=order.id)
+    assert await variant_levels(ids) == before
