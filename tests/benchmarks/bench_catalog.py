@@ -15,6 +15,7 @@ the app, checked out into a temporary git worktree, serves the same SQLite datab
 """
 
 import argparse
+import itertools
 import os
 import re
 import shutil
@@ -214,6 +215,80 @@ def listing_targets(base: str, pages: int) -> dict[str, str]:
     }
 
 
+RICH_CATEGORY = "bench-rich"
+
+
+def rich_targets(base: str, count: int = 20) -> dict[str, str]:
+    """`count` products as a storefront shows them at their richest: 3 options and 24
+    variants each (4 sizes × 3 colours × 2 fits), listed by a seller of the benchmark's own."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        email = f"bench-{uuid4().hex[:8]}@example.com"
+        account = {"email": email, "password": "benchmark-password", "fullName": "Bench",
+                   "role": "seller"}  # fmt: skip
+        client.post(f"{API}/auth/register", json=account).raise_for_status()
+        login = client.post(
+            f"{API}/auth/login", json={"email": email, "password": account["password"]}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        options = {"Size": ["S", "M", "L", "XL"], "Colour": ["Red", "Navy", "White"],
+                   "Fit": ["Slim", "Regular"]}  # fmt: skip
+        ids = []
+        for index in range(count):
+            combinations = [
+                dict(zip(options, values, strict=True))
+                for values in itertools.product(*options.values())
+            ]
+            body = {
+                "title": f"Shirt {index}", "category": RICH_CATEGORY,
+                "description": "A shirt in every size, colour and fit.",
+                "options": [{"name": name, "values": values} for name, values in options.items()],
+                "variants": [
+                    {"sku": f"SH{index}-{n}", "options": chosen, "price": 2000 + n, "stock": n}
+                    for n, chosen in enumerate(combinations)
+                ],
+            }  # fmt: skip
+            created = client.post(f"{API}/products", headers=headers, json=body)
+            created.raise_for_status()
+            ids.append(created.json()["id"])
+    return {
+        "GET /products/{id}, 24 variants": f"{API}/products/{ids[0]}",
+        "GET /products?limit=20, 24 variants each": (
+            f"{API}/products?limit=20&category={RICH_CATEGORY}"
+        ),
+    }
+
+
+PLAIN_CATEGORY_PAGE = "GET /products?category=…&limit=20, plain"
+
+
+def measure_rich(
+    base: str, targets: dict[str, str], options: dict[str, object], runs: int
+) -> dict[str, Figures]:
+    """Rich products against plain ones, after the other figures (new products would take the
+    first page of the newest-first listing): a product by id, and a category's first page,
+    of the seeded plain products and of the rich ones (the same statement for both)."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        category = client.get(f"{API}/categories").json()["items"][0]["name"]
+    plain = {
+        "GET /products/{id}": targets["GET /products/{id}"],
+        PLAIN_CATEGORY_PAGE: f"{API}/products?limit=20&category={category}",
+    }
+    figures = measure(at(PORT, plain | rich_targets(base)), options, runs)
+    report("Rich products (3 options, 24 variants) against plain ones", figures)
+    return figures
+
+
+def print_rich_costs(figures: dict[str, Figures]) -> None:
+    """Products at their richest against plain ones."""
+    pairs = [
+        ("GET /products/{id}, 24 variants", "GET /products/{id}", ">= 0.8x"),
+        ("GET /products?limit=20, 24 variants each", PLAIN_CATEGORY_PAGE, ">= 0.7x"),
+    ]
+    for rich, plain, target in pairs:
+        label = f"{rich.split(',')[0]} rich / plain"
+        print(f"  {label:<44} {ratio(figures[rich], figures[plain]):>7}   target {target}")
+
+
 def measure(urls: dict[str, str], options: dict[str, object], runs: int) -> dict[str, Figures]:
     """Each URL's medians over `runs` rounds. Every round drives each URL in turn, so that the
     machine drifting over the minutes of a run (other tenants, clocks) weighs on all alike."""
@@ -284,6 +359,10 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         )  # fmt: skip
         targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
         product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
+        baseline_targets = {
+            f"{arguments.baseline}: {name}": targets[name] for name in list(targets)[:2]
+        }
+        targets |= rich_targets(f"http://127.0.0.1:{PORT}")
         ceiling_targets = {
             "raw aiosqlite /raw/{id}": f"/raw/{product_id}",
             "plain AsyncSession /session/{id}": f"/session/{product_id}",
@@ -291,24 +370,21 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
             "plain keyset page of 20 /keyset": "/keyset",
         }
         urls = at(PORT, targets) | at(ceilings_port, ceiling_targets)
-        baseline_targets = {}
         if arguments.baseline:
             tree = stack.enter_context(checkout(arguments.baseline))
             stack.enter_context(
                 server(uvicorn("src.main:app", baseline_port), environment, "/health",
                        port=baseline_port, root=tree)
             )  # fmt: skip
-            baseline_targets = {
-                f"{arguments.baseline}: {name}": targets[name] for name in list(targets)[:2]
-            }
             urls |= at(baseline_port, baseline_targets)
         figures = measure(urls, options, arguments.runs)
         memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
+        rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
     ours = {name: figures[name] for name in targets}
     ceilings = {name: figures[name] for name in ceiling_targets}
     report("Our app, one uvicorn worker, SQLite", ours, memory)
     report("Ceilings, one uvicorn worker, same database", ceilings)
-    if baseline_targets:
+    if arguments.baseline:
         report(f"The app at {arguments.baseline}, one uvicorn worker, same database",
                {name: figures[name] for name in baseline_targets})  # fmt: skip
 
@@ -330,7 +406,8 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         )
     print_depth_cost(arguments.pages, first_page, deep)
     print_rating_costs(arguments.pages, ours)
-    for name in baseline_targets:
+    print_rich_costs(rich)
+    for name in baseline_targets if arguments.baseline else ():
         now = ours[name.split(": ", 1)[1]]
         print(f"  {name.split(': ', 1)[1] + ' / baseline':<44} {ratio(now, figures[name]):>7}")
 
@@ -373,14 +450,15 @@ def postgres_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         options = {"duration": arguments.duration, "connections": arguments.connections, "cpu": "1"}
         with server(uvicorn("src.main:app"), environment, "/health"):
             targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
-            pages = {name: path for name, path in targets.items() if "page" in name}
-            figures = measure(at(PORT, pages), options, arguments.runs)
+            figures = measure(at(PORT, targets), options, arguments.runs)
+            rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
         report("Our app, one uvicorn worker, PostgreSQL", figures)
         first = figures["GET /products?limit=20 (page 1)"]
         print_depth_cost(
             arguments.pages, first, figures[f"GET /products?limit=20 (page {arguments.pages})"]
         )
         print_rating_costs(arguments.pages, figures)
+        print_rich_costs(rich)
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -392,9 +392,16 @@ class ProductRepository(BaseRepository[ProductsTable]):
             return []
         result = await self._execute(_VARIANTS_OF, {"product_ids": [row.id for row in rows]})
         variants: defaultdict[UUID, list[dict[str, Any]]] = defaultdict(list)
-        for variant in result:
-            variants[variant.product_id].append(dict(zip(_VARIANT_FIELDS, variant[1:],
-                                                         strict=True)))  # fmt: skip
+        for row in result:  # validated with their products, in one call
+            variants[row.product_id].append(
+                {
+                    "id": row.id,
+                    "sku": row.sku,
+                    "options": row.options,
+                    "price": row.price,
+                    "stock": row.stock,
+                }
+            )
         return _to_products(rows, variants)
 
     async def lock(self, product_id: UUID) -> None:

@@ -339,11 +339,15 @@ class ProductResponse(ApiModel):
         """
         return _PRODUCT_RESPONSES.validate_python(
             [
-                vars(product) | {"rating": {"average": rating.average, "count": rating.count}}
+                vars(product)
+                | {
+                    "rating": {"average": rating.average, "count": rating.count},
+                    "options": [vars(option) for option in product.options],
+                    "variants": [vars(variant) for variant in product.variants],
+                }
                 for product in products
                 for rating in (product.rating,)
-            ],
-            from_attributes=True,  # its options and variants are read off the entities
+            ]
         )
 
 
