@@ -333,3 +333,22 @@ async def test_order_refusals_name_the_variant(shop: Shop) -> None:
     both = await order(shop, (product, variants["SH-L-N"]["id"], 1),
                        (product, variants["SH-S-W"]["id"], 2), (lamp, None, 1))  # fmt: skip
     assert both.status_code == 201, both.text
+
+
+async def test_analytics_count_an_order_of_several_variants_once_by_product(
+    shop: Shop,
+) -> None:
+    product = await shirt(shop)
+    variants = by_sku(product)
+    placed = (await order(shop, (product, variants["SH-L-N"]["id"], 2),
+                          (product, variants["SH-S-W"]["id"], 1))).json()  # fmt: skip
+    paid = await shop.client.post(f"{API}/orders/{placed['id']}/pay",
+                                  headers=bearer(shop.buyer_token),
+                                  json={"paymentToken": "tok_visa"})  # fmt: skip
+    assert paid.status_code == 200, paid.text
+    stats = await shop.client.get(f"{API}/analytics/products/{product['id']}/orders",
+                                  headers=bearer(shop.seller_token))  # fmt: skip
+    assert stats.status_code == 200, stats.text
+    body = stats.json()
+    assert (body["ordersCount"], body["unitsSold"], body["revenue"]) == (1, 3, 2 * 2900 + 3000)
+    assert body["byStatus"]["paid"] == 1

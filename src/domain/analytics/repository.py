@@ -20,11 +20,12 @@ class AnalyticsRepository(BaseRepository[OrdersTable]):
     table = OrdersTable
 
     async def product_orders(self, product_id: UUID) -> ProductOrderStats:
-        """How the orders holding a product stand (a product is in an order at most once)."""
+        """How the orders holding a product stand: each order once, however many of the
+        product's variants it holds."""
         statement = (
             select(
                 _O.status,
-                func.count().label("orders"),
+                func.count(func.distinct(_O.id)).label("orders"),
                 func.coalesce(func.sum(_I.quantity), 0).label("units"),
                 func.coalesce(func.sum(_I.quantity * _I.unit_price), 0).label("revenue"),
             )
