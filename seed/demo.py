@@ -3,9 +3,11 @@ them, through the application.
 
     python -m seed.demo --products 100000
 
-Running it again changes nothing: accounts are found by email, products and reviews have
-fixed ids. Every demo account's password is `demo-password`. The reviews are imported, as the
-products are: no demo order was delivered to their authors.
+Running it again changes nothing: accounts are found by email, products, their variants and
+reviews have fixed ids. One product in VARIED_EVERY is clothing sold in a few Size × Colour
+variants, each with its own SKU, price and stock (the product's are their lowest and total).
+Every demo account's password is `demo-password`. The reviews are imported, as the products
+are: no demo order was delivered to their authors.
 """
 
 import argparse
@@ -21,7 +23,7 @@ from src.application.catalog import import_products
 from src.application.reviews import import_reviews
 from src.application.users import ensure_admin_account, ensure_user, hash_password
 from src.config import get_settings
-from src.domain.catalog import Product, ProductStatus
+from src.domain.catalog import Product, ProductOption, ProductStatus, Variant
 from src.domain.reviews import Review
 from src.domain.users import Role
 from src.infrastructure.runtime import start_runtime, stop_runtime
@@ -47,11 +49,18 @@ REMARKS = {
     5: ("Excellent", "Exactly as described. Would buy again."),
 }
 FIRST_LISTED = datetime(2026, 1, 1, tzinfo=UTC)
+VARIED_EVERY = 20  # products number 10, 30, 50, … come in variants: a small share, for speed
+CLOTHING = "clothing"
+GARMENTS = ["t-shirt", "hoodie", "jacket", "scarf", "sweater"]
+SIZES = ("S", "M", "L", "XL")
+COLOURS = ("Black", "Navy", "Sand")
 
 
 def demo_product(number: int, seller_ids: list[UUID]) -> Product:
     """The `number`th demo product: the same every time."""
     pick = random.Random(number)  # nosec B311 # noqa: S311 - reproducible demo data
+    if number % VARIED_EVERY == VARIED_EVERY // 2:
+        return varied_demo_product(number, seller_ids, pick)
     title = f"{pick.choice(ADJECTIVES).title()} {pick.choice(NOUNS)} {number}"
     listed = FIRST_LISTED + timedelta(seconds=7 * number)
     return Product(
@@ -66,6 +75,47 @@ def demo_product(number: int, seller_ids: list[UUID]) -> Product:
         status=ProductStatus.ACTIVE,
         created_at=listed,
         updated_at=listed,
+    )
+
+
+def varied_demo_product(number: int, seller_ids: list[UUID], pick: random.Random) -> Product:
+    """A demo garment sold in two to six Size × Colour variants, each priced and stocked on its
+    own; SKUs carry the product's number, so they are unique for its seller."""
+    title = f"{pick.choice(ADJECTIVES).title()} {pick.choice(GARMENTS)} {number}"
+    listed = FIRST_LISTED + timedelta(seconds=7 * number)
+    product_id = uuid5(NAMESPACE_URL, f"marketplace-demo-product/{number}")
+    sizes = SIZES[: pick.randint(2, len(SIZES))]
+    colours = COLOURS[: pick.randint(1, len(COLOURS))]
+    combinations = [(size, colour) for size in sizes for colour in colours]
+    sold = pick.sample(combinations, min(len(combinations), pick.randint(2, 6)))
+    base = pick.randint(1_000, 20_000)
+    variants = tuple(
+        Variant(
+            id=uuid5(NAMESPACE_URL, f"marketplace-demo-product/{number}/{size}/{colour}"),
+            sku=f"DEMO-{number}-{size}-{colour.upper()}",
+            options={"Size": size, "Colour": colour},
+            price=base + 500 * SIZES.index(size),
+            stock=pick.choice([0, 1, 5, 20]),
+        )
+        for size, colour in sold
+    )
+    return Product(
+        id=product_id,
+        seller_id=seller_ids[number % len(seller_ids)],
+        title=title,
+        description=f"A {title.lower()} from the demo catalog, in several sizes and colours.",
+        price=min(variant.price for variant in variants),
+        currency="USD",
+        stock=sum(variant.stock for variant in variants),
+        category=CLOTHING,
+        status=ProductStatus.ACTIVE,
+        created_at=listed,
+        updated_at=listed,
+        options=(
+            ProductOption(name="Size", values=sizes),
+            ProductOption(name="Colour", values=colours),
+        ),
+        variants=variants,
     )
 
 

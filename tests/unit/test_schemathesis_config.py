@@ -14,6 +14,9 @@ MEANING_BASED_422 = {
     "GET /api/v1/orders",  # a signed cursor
     "GET /api/v1/users",  # a signed cursor
     "GET /api/v1/admin/events",  # a signed cursor
+    "POST /api/v1/products",  # variants that do not fit the options; a price with variants
+    "PATCH /api/v1/products/{product_id}",  # a price or stock for a product with options
+    "POST /api/v1/products/{product_id}/variants",  # a variant that does not fit the options
     "POST /api/v1/orders",  # an unknown product, a product twice, a reused Idempotency-Key
     "POST /api/v1/orders/{order_id}/pay",  # a reused Idempotency-Key
     "POST /api/v1/auth/register",  # an email on a special-use domain

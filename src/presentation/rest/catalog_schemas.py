@@ -95,7 +95,7 @@ Chosen = Annotated[
     Field(
         max_length=MAX_OPTIONS,
         description="Option name → value, one for each of the product's options",
-        examples=[{"Size": "L", "Finish": "Brass"}],
+        examples=[{"Size": "L"}],
     ),
 ]
 
