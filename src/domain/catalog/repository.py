@@ -69,8 +69,17 @@ _COLUMNS = (
 )
 _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
-_PRODUCT_BY_ID = select(*_COLUMNS).where(ProductsTable.id == bindparam("product_id"))
-_PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update()
+_VARIANT_COLUMNS = (_V.id, _V.sku, _V.options, _V.price, _V.stock)
+_VARIANT_FIELDS = tuple(column.key for column in _VARIANT_COLUMNS)
+# One product with its variants, in one statement: a row per variant (a product has one at
+# least). Locking takes the product's row alone, as every change of its variants does first.
+_PRODUCT_BY_ID = (
+    select(*_COLUMNS, *(column.label(f"variant_{column.key}") for column in _VARIANT_COLUMNS))
+    .join(_V, _V.product_id == ProductsTable.id)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .order_by(_V.position)
+)
+_PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update(of=ProductsTable)
 _PRODUCTS_BY_IDS = select(*_COLUMNS).where(
     ProductsTable.id.in_(bindparam("product_ids", expanding=True))
 )
@@ -94,8 +103,6 @@ _TAKE_STOCK = (
         ProductsTable.variant_count,
     )
 )
-_VARIANT_COLUMNS = (_V.id, _V.sku, _V.options, _V.price, _V.stock)
-_VARIANT_FIELDS = tuple(column.key for column in _VARIANT_COLUMNS)
 _TAKE_VARIANT_STOCK = (
     update(_V)
     .where(
@@ -378,8 +385,11 @@ class ProductRepository(BaseRepository[ProductsTable]):
         """The product with its variants, whatever its status; `for_update` locks its row
         (and so, by the aggregate's rule, its variants) until commit."""
         statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
-        row = (await self._execute(statement, {"product_id": product_id})).one_or_none()
-        return None if row is None else (await self._with_variants([row]))[0]
+        rows = (await self._execute(statement, {"product_id": product_id})).all()
+        if not rows:
+            return None
+        variants = [dict(zip(_VARIANT_FIELDS, row[_WIDTH:], strict=True)) for row in rows]
+        return _to_products(rows[:1], {product_id: variants})[0]
 
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The stored products among `product_ids`, whatever their status, by id."""
