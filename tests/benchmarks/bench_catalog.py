@@ -379,7 +379,9 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
             urls |= at(baseline_port, baseline_targets)
         figures = measure(urls, options, arguments.runs)
         memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
-        rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
+        rich = {}
+        if not arguments.no_rich:
+            rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
     ours = {name: figures[name] for name in targets}
     ceilings = {name: figures[name] for name in ceiling_targets}
     report("Our app, one uvicorn worker, SQLite", ours, memory)
@@ -406,7 +408,8 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         )
     print_depth_cost(arguments.pages, first_page, deep)
     print_rating_costs(arguments.pages, ours)
-    print_rich_costs(rich)
+    if rich:
+        print_rich_costs(rich)
     for name in baseline_targets if arguments.baseline else ():
         now = ours[name.split(": ", 1)[1]]
         print(f"  {name.split(': ', 1)[1] + ' / baseline':<44} {ratio(now, figures[name]):>7}")
@@ -451,14 +454,17 @@ def postgres_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         with server(uvicorn("src.main:app"), environment, "/health"):
             targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
             figures = measure(at(PORT, targets), options, arguments.runs)
-            rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
+            rich = {}
+            if not arguments.no_rich:
+                rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
         report("Our app, one uvicorn worker, PostgreSQL", figures)
         first = figures["GET /products?limit=20 (page 1)"]
         print_depth_cost(
             arguments.pages, first, figures[f"GET /products?limit=20 (page {arguments.pages})"]
         )
         print_rating_costs(arguments.pages, figures)
-        print_rich_costs(rich)
+        if rich:
+            print_rich_costs(rich)
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -474,6 +480,9 @@ def main() -> int:
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--postgres-products", type=int, default=1_000_000)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--no-rich", action="store_true", help="leave out products with options and variants"
+    )
     parser.add_argument(
         "--baseline", default="", help="a commit whose app serves the SQLite database beside ours"
     )
