@@ -362,7 +362,6 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         baseline_targets = {
             f"{arguments.baseline}: {name}": targets[name] for name in list(targets)[:2]
         }
-        targets |= rich_targets(f"http://127.0.0.1:{PORT}")
         ceiling_targets = {
             "raw aiosqlite /raw/{id}": f"/raw/{product_id}",
             "plain AsyncSession /session/{id}": f"/session/{product_id}",
