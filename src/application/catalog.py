@@ -32,6 +32,7 @@ from src.domain.catalog.rules import (
     ensure_variant,
     ensure_visible,
     new_variants,
+    summary,
 )
 from src.domain.clock import utcnow
 from src.domain.pagination import Page
@@ -68,15 +69,16 @@ async def create_product(
     if variants:
         check_variants(options, variants)
     stored = new_variants(product_id, price=price, stock=stock, options=options, specs=variants)
+    lowest_price, total_stock = summary(stored)
     now = utcnow()
     product = Product(
         id=product_id,
         seller_id=principal.user_id,
         title=title,
         description=description,
-        price=min(variant.price for variant in stored),
+        price=lowest_price,
         currency=currency,
-        stock=sum(variant.stock for variant in stored),
+        stock=total_stock,
         category=category,
         status=ProductStatus.ACTIVE,
         created_at=now,

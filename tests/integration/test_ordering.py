@@ -46,6 +46,16 @@ async def stock_levels(ids: list[UUID]) -> dict[UUID, int]:
     return {product_id: product.stock for product_id, product in products.items()}
 
 
+def refusal_for(ordered: list[Product], *, short: bool) -> str | None:
+    """The oracle of a refusal: unknown or archived products first, then mixed currencies,
+    then missing stock."""
+    if any(product.status is ProductStatus.ARCHIVED for product in ordered):
+        return "productUnavailable"
+    if len({product.currency for product in ordered}) > 1:
+        return "validationError"
+    return "outOfStock" if short else None
+
+
 catalog_entries = st.lists(
     st.tuples(
         st.integers(0, 5),  # stock
@@ -84,13 +94,9 @@ async def test_an_order_totals_its_lines_and_takes_all_its_stock_or_none(
 
     by_id = {product.id: product for product in products}
     ordered = [by_id[line.product_id] for line in lines]
-    expected_refusal = None
-    if any(product.status is ProductStatus.ARCHIVED for product in ordered):
-        expected_refusal = "productUnavailable"
-    elif len({product.currency for product in ordered}) > 1:
-        expected_refusal = "validationError"
-    elif any(line.quantity > by_id[line.product_id].stock for line in lines):
-        expected_refusal = "outOfStock"
+    expected_refusal = refusal_for(
+        ordered, short=any(line.quantity > by_id[line.product_id].stock for line in lines)
+    )
 
     if expected_refusal is not None:
         with pytest.raises(AppError) as refused:
@@ -176,15 +182,10 @@ async def test_an_order_of_variants_takes_each_variants_stock_or_none(
     ids = [product.id for product in products]
     before = await variant_levels(ids)
 
-    expected_refusal = None
-    if any(product.status is ProductStatus.ARCHIVED for product, _ in chosen):
-        expected_refusal = "productUnavailable"
-    elif len({product.currency for product, _ in chosen}) > 1:
-        expected_refusal = "validationError"
-    elif any(
-        line.quantity > variant.stock for line, (_, variant) in zip(lines, chosen, strict=True)
-    ):
-        expected_refusal = "outOfStock"
+    expected_refusal = refusal_for(
+        [product for product, _ in chosen],
+        short=any(line.quantity > v.stock for line, (_, v) in zip(lines, chosen, strict=True)),
+    )
 
     if expected_refusal is not None:
         with pytest.raises(AppError) as refused:

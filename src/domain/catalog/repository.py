@@ -219,31 +219,41 @@ def _options_of(stored: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
 
 
 def _to_products(
-    rows: Sequence[Any], variants: Mapping[UUID, list[dict[str, Any]]] | None = None
+    rows: Sequence[Any], variants: Mapping[UUID, list[dict[str, Any]]]
 ) -> list[Product]:
-    """The products in rows that start with `_COLUMNS`, with their `variants` (by product id;
-    None: not read), validated in one call: a page of twenty costs a third less than
-    validating them one by one."""
+    """The products in rows that start with `_COLUMNS`, with their `variants` (by product
+    id), validated in one call: a page of twenty costs a third less than validating them one
+    by one."""
     values = []
     for row in rows:
         fields = dict(zip(_FIELDS, row, strict=False))  # a listing row may end with a sort key
         fields["status"] = _STATUSES[fields["status"]]
         fields["options"] = _options_of(fields["options"]) if fields["options"] else ()
-        fields["variants"] = tuple(variants[row.id]) if variants is not None else ()
+        fields["variants"] = tuple(variants[row.id])
         values.append(fields)
     return _PRODUCTS.validate_python(values)
 
 
-def _variant_values(product_id: UUID, variant: Variant, position: int) -> dict[str, Any]:
+def _variant_values(product: Product, variant: Variant, position: int) -> dict[str, Any]:
     return {
         "id": variant.id,
-        "product_id": product_id,
+        "product_id": product.id,
+        "seller_id": product.seller_id,
         "position": position,
         "sku": variant.sku,
         "options": variant.options,
         "price": variant.price,
         "stock": variant.stock,
     }
+
+
+def _variant_rows(products: Sequence[Product]) -> list[dict[str, Any]]:
+    """The rows of products' variants, in the seller's order."""
+    return [
+        _variant_values(product, variant, position)
+        for product in products
+        for position, variant in enumerate(product.variants)
+    ]
 
 
 def _row_values(product: Product) -> dict[str, Any]:
@@ -354,7 +364,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def add(self, product: Product) -> Product:
         """Store a new product with its variants (or the one that follows it)."""
         await self._execute(insert(ProductsTable).values(_row_values(product)))
-        await self._add_variants([product])
+        await self._execute(_INSERT_VARIANTS, _variant_rows([product]))
         return product
 
     async def add_missing(self, products: Sequence[Product]) -> None:
@@ -364,22 +374,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
             [_row_values(product) | _rating_values(product) for product in products],
             unique=["id"],
         )
-        values = [
-            _variant_values(product.id, variant, position) | {"seller_id": product.seller_id}
-            for product in products
-            for position, variant in enumerate(product.variants)
-        ]
-        await self._insert_ignoring_existing(values, unique=["id"], table=_V)
-
-    async def _add_variants(self, products: Sequence[Product]) -> None:
-        await self._execute(
-            _INSERT_VARIANTS,
-            [
-                _variant_values(product.id, variant, position) | {"seller_id": product.seller_id}
-                for product in products
-                for position, variant in enumerate(product.variants)
-            ],
-        )
+        await self._insert_ignoring_existing(_variant_rows(products), unique=["id"], table=_V)
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         """The product with its variants, whatever its status; `for_update` locks its row
@@ -456,8 +451,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def add_variant(self, product: Product, variant: Variant) -> None:
         """Store a new variant of `product`, after the ones it has."""
         position = (await self._execute(_NEXT_POSITION, {"of_product": product.id})).scalar_one()
-        values = _variant_values(product.id, variant, position)
-        await self._execute(_INSERT_VARIANTS, values | {"seller_id": product.seller_id})
+        await self._execute(_INSERT_VARIANTS, _variant_values(product, variant, position))
 
     async def save_variant(self, variant: Variant) -> None:
         await self._execute(
