@@ -197,22 +197,54 @@ def _walked_to(client: httpx.Client, pages: int, **params: str) -> tuple[dict[st
     return first, cursor
 
 
-def listing_targets(base: str, pages: int) -> dict[str, str]:
-    """Paths for one product, the first page, page `pages` of the walk, a search, and the
+def listing_targets(base: str, pages: int, products: int) -> dict[str, str]:
+    """Paths for one product, the first page, page `pages` of the walk, searches, and the
     first and page `pages` of the listing by rating (seed.demo rates some products)."""
     with httpx.Client(base_url=base, timeout=30) as client:
         first, cursor = _walked_to(client, pages)
         _, rated = _walked_to(client, pages, sort="-rating")
+        _, searched = _walked_to(client, pages, q=COMMON_WORD)
     return {
         "GET /products/{id}": f"{API}/products/{first['items'][0]['id']}",  # type: ignore[index]
         "GET /products?limit=20 (page 1)": f"{API}/products?limit=20",
         f"GET /products?limit=20 (page {pages})": f"{API}/products?limit=20&cursor={cursor}",
-        "GET /products?q=lamp&limit=20": f"{API}/products?q=lamp&limit=20",
+        **search_targets(pages, products, searched),
         "GET /products?sort=-rating (page 1)": f"{API}/products?limit=20&sort=-rating",
         f"GET /products?sort=-rating (page {pages})": (
             f"{API}/products?limit=20&sort=-rating&cursor={rated}"
         ),
     }
+
+
+# seed.demo titles products "<Adjective> <noun> <number>": a noun is in one title of nine, a
+# number of a third of the catalog in one title alone (it starts no longer number).
+COMMON_WORD = "lamp"
+RARE = "GET /products?q=<a rare word>&limit=20"
+COMMON = f"GET /products?q={COMMON_WORD}&limit=20 (page 1)"
+
+
+def search_targets(pages: int, products: int, cursor: str) -> dict[str, str]:
+    """A search for a word one product holds, and the first and page `pages` of a walk of
+    a word many hold (both by relevance, the default with `q`)."""
+    return {
+        RARE: f"{API}/products?q={products // 3}&limit=20",
+        COMMON: f"{API}/products?q={COMMON_WORD}&limit=20",
+        f"GET /products?q={COMMON_WORD}&limit=20 (page {pages})": (
+            f"{API}/products?q={COMMON_WORD}&limit=20&cursor={cursor}"
+        ),
+    }
+
+
+def print_search_costs(pages: int, ours: dict[str, Figures]) -> None:
+    """Searches against the first page without `q`, and a search's deep page against its first."""
+    plain = ours["GET /products?limit=20 (page 1)"]
+    searches = [(RARE, "q, a rare word", ">= 0.8x"),
+                (COMMON, f"q={COMMON_WORD}, a common word", ">= 0.5x")]  # fmt: skip
+    for name, label, target in searches:
+        print(f"  {label + ' / first page':<44} {ratio(ours[name], plain):>7}   target {target}")
+    deep = ours[f"GET /products?q={COMMON_WORD}&limit=20 (page {pages})"]
+    cost = ours[COMMON].requests_per_second / deep.requests_per_second
+    print(f"  {f'q page {pages} cost / its first page cost':<44} {cost:>6.2f}x   target <= 1.2x")
 
 
 RICH_CATEGORY = "bench-rich"
@@ -289,6 +321,14 @@ def print_rich_costs(figures: dict[str, Figures]) -> None:
         print(f"  {label:<44} {ratio(figures[rich], figures[plain]):>7}   target {target}")
 
 
+def only(targets: dict[str, str], arguments: argparse.Namespace) -> dict[str, str]:
+    """The targets to measure: with `--search-only`, the first page and the searches."""
+    if not arguments.search_only:
+        return targets
+    plain_first = "GET /products?limit=20 (page 1)"
+    return {name: path for name, path in targets.items() if "q=" in name or name == plain_first}
+
+
 def measure(urls: dict[str, str], options: dict[str, object], runs: int) -> dict[str, Figures]:
     """Each URL's medians over `runs` rounds. Every round drives each URL in turn, so that the
     machine drifting over the minutes of a run (other tenants, clocks) weighs on all alike."""
@@ -357,7 +397,7 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
             server(uvicorn("tests.benchmarks.ceilings:app", ceilings_port), environment,
                    "/keyset", port=ceilings_port)
         )  # fmt: skip
-        targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
+        targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages, arguments.products)
         product_id = targets["GET /products/{id}"].rsplit("/", 1)[1]
         baseline_targets = {
             f"{arguments.baseline}: {name}": targets[name] for name in list(targets)[:2]
@@ -368,7 +408,9 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
             "Core, one AsyncConnection /core/{id}": f"/core/{product_id}",
             "plain keyset page of 20 /keyset": "/keyset",
         }
-        urls = at(PORT, targets) | at(ceilings_port, ceiling_targets)
+        if arguments.search_only:
+            ceiling_targets = {}
+        urls = at(PORT, only(targets, arguments)) | at(ceilings_port, ceiling_targets)
         if arguments.baseline:
             tree = stack.enter_context(checkout(arguments.baseline))
             stack.enter_context(
@@ -379,11 +421,15 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         figures = measure(urls, options, arguments.runs)
         memory = f" — peak worker memory {peak_memory_mib(pid):.0f} MiB"
         rich = {}
-        if not arguments.no_rich:
+        if not (arguments.no_rich or arguments.search_only):
             rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
-    ours = {name: figures[name] for name in targets}
+    ours = {name: figures[name] for name in only(targets, arguments)}
     ceilings = {name: figures[name] for name in ceiling_targets}
     report("Our app, one uvicorn worker, SQLite", ours, memory)
+    if arguments.search_only:
+        print("\nRatios")
+        print_search_costs(arguments.pages, ours)
+        return
     report("Ceilings, one uvicorn worker, same database", ceilings)
     if arguments.baseline:
         report(f"The app at {arguments.baseline}, one uvicorn worker, same database",
@@ -407,6 +453,7 @@ def sqlite_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         )
     print_depth_cost(arguments.pages, first_page, deep)
     print_rating_costs(arguments.pages, ours)
+    print_search_costs(arguments.pages, ours)
     if rich:
         print_rich_costs(rich)
     for name in baseline_targets if arguments.baseline else ():
@@ -451,12 +498,18 @@ def postgres_suite(arguments: argparse.Namespace, workdir: Path) -> None:
         print(f"\nseeded {arguments.postgres_products:,} products on PostgreSQL in {seconds:.1f} s")
         options = {"duration": arguments.duration, "connections": arguments.connections, "cpu": "1"}
         with server(uvicorn("src.main:app"), environment, "/health"):
-            targets = listing_targets(f"http://127.0.0.1:{PORT}", arguments.pages)
-            figures = measure(at(PORT, targets), options, arguments.runs)
+            targets = listing_targets(
+                f"http://127.0.0.1:{PORT}", arguments.pages, arguments.postgres_products
+            )
+            figures = measure(at(PORT, only(targets, arguments)), options, arguments.runs)
             rich = {}
-            if not arguments.no_rich:
+            if not (arguments.no_rich or arguments.search_only):
                 rich = measure_rich(f"http://127.0.0.1:{PORT}", targets, options, arguments.runs)
         report("Our app, one uvicorn worker, PostgreSQL", figures)
+        if arguments.search_only:
+            print("\nRatios")
+            print_search_costs(arguments.pages, figures)
+            return
         first = figures["GET /products?limit=20 (page 1)"]
         print_depth_cost(
             arguments.pages, first, figures[f"GET /products?limit=20 (page {arguments.pages})"]
@@ -485,15 +538,23 @@ def main() -> int:
     parser.add_argument(
         "--baseline", default="", help="a commit whose app serves the SQLite database beside ours"
     )
+    parser.add_argument(
+        "--search-only", action="store_true", help="only the first page and the searches"
+    )
+    parser.add_argument(
+        "--workdir", default="", help="keep the SQLite database here (seeding it is idempotent)"
+    )
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as directory:
+        workdir = Path(arguments.workdir or directory)
+        workdir.mkdir(parents=True, exist_ok=True)
         if not arguments.skip_sqlite:
-            sqlite_suite(arguments, Path(directory))
+            sqlite_suite(arguments, workdir)
         if arguments.postgres_url:
-            postgres_suite(arguments, Path(directory))
+            postgres_suite(arguments, workdir)
     return 0
 
 

@@ -207,7 +207,11 @@ async def test_listing_filters_and_sorts(client: AsyncClient) -> None:
     assert await ids(sort="price") == [cheap["id"], middle["id"], dear["id"]]
     assert await ids(sort="-price") == [dear["id"], middle["id"], cheap["id"]]
     assert await ids(sort="title") == [cheap["id"], middle["id"], dear["id"]]
-    assert await ids(q="lamp") == [middle["id"], cheap["id"]]
+    # Relevance: the title match first, then the description's.
+    assert await ids(q="lamp") == [cheap["id"], middle["id"]]
+    assert await ids(q="lamp", sort="-createdAt") == [middle["id"], cheap["id"]]
+    assert await ids(q="LAM") == [cheap["id"], middle["id"]]
+    assert await ids(q="amp") == []  # a word's start, not any part of it
     assert await ids(category="chairs") == [dear["id"]]
     assert await ids(sellerId=seller["id"]) == [middle["id"], cheap["id"]]
     assert await ids(minPrice=100, maxPrice=500) == [middle["id"], cheap["id"]]

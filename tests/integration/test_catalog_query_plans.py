@@ -5,7 +5,7 @@ from uuid import uuid4
 import pytest
 
 from src.domain.catalog import ProductFilter, ProductSort
-from src.domain.catalog.repository import _filter_parameters, _listing
+from src.domain.catalog.repository import FEW, MANY, _filter_parameters, _listing
 from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.runtime import Runtime
 from tests.conftest import POSTGRES_URL
@@ -17,9 +17,22 @@ pytestmark = [
 
 
 @transaction(readonly=True)
-async def plan(sort: ProductSort, product_filter: ProductFilter, *, paged: bool) -> str:
-    """SQLite's plan for a listing; the plan does not depend on the bound values."""
-    statement = _listing(sort, frozenset(_filter_parameters(product_filter)), paged=paged)
+async def plan(
+    sort: ProductSort, product_filter: ProductFilter, *, paged: bool, words: str | None = None
+) -> str:
+    """SQLite's plan for a listing, with words matched in the shape `words` (`few`, `many`)
+    or none; the plan does not depend on the bound values. A relevance listing is two
+    newest-first ones (each group's)."""
+    group = None
+    if sort is ProductSort.RELEVANCE:
+        sort, group = ProductSort.NEWEST, 1
+    statement = _listing(
+        sort,
+        frozenset(_filter_parameters(product_filter)),
+        paged=paged,
+        words=None if words is None else ("sqlite", words),
+        group=group,
+    )
     connection = await current_connection()
     sql = str(statement.compile(dialect=connection.dialect))
     placeholders = (None,) * sql.count("?")
@@ -55,12 +68,35 @@ async def test_category_and_seller_listings_use_their_own_index(
 
 @pytest.mark.parametrize("sort", list(ProductSort))
 async def test_filtered_listings_still_use_an_index(runtime: Runtime, sort: ProductSort) -> None:
-    for product_filter in (
-        ProductFilter(min_price=10, max_price=500, in_stock=True),
-        ProductFilter(q="lamp"),
+    for product_filter, words in (
+        (ProductFilter(min_price=10, max_price=500, in_stock=True), None),
+        (ProductFilter(), MANY),
     ):
-        described = await plan(sort, product_filter, paged=True)
+        described = await plan(sort, product_filter, paged=True, words=words)
         assert "USING INDEX ix_products_active_" in described, described
+
+
+@pytest.mark.parametrize("sort", list(ProductSort))
+@pytest.mark.parametrize("paged", [False, True])
+async def test_words_many_products_hold_are_met_walking_the_listing_in_order(
+    runtime: Runtime, sort: ProductSort, paged: bool
+) -> None:
+    """Many matches: the listing's own index in order, the full-text index asked per row, so
+    a page stops after its rows however many match."""
+    described = await plan(sort, ProductFilter(), paged=paged, words=MANY)
+    assert "USING INDEX ix_products_active_" in described, described
+    assert "TEMP B-TREE" not in described, described
+    assert "VIRTUAL TABLE INDEX" in described, described
+
+
+@pytest.mark.parametrize("sort", list(ProductSort))
+async def test_words_few_products_hold_are_read_from_the_full_text_index(
+    runtime: Runtime, sort: ProductSort
+) -> None:
+    """Few matches: read from the full-text index, then each product by its search key."""
+    described = await plan(sort, ProductFilter(), paged=True, words=FEW)
+    assert "VIRTUAL TABLE INDEX" in described, described
+    assert "USING INDEX ix_products_search_key" in described, described
 
 
 @pytest.mark.parametrize("paged", [False, True])

@@ -10,13 +10,25 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import JSON, Column, Connection, MetaData, Table, Uuid, insert, inspect, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    Uuid,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from src.config.settings import PROJECT_ROOT
 from src.infrastructure.database import Base
 from src.infrastructure.database.base import UtcDateTime
+from src.infrastructure.database.tables.catalog import outside_the_models
 
 pytestmark = pytest.mark.database
 
@@ -41,7 +53,12 @@ def _inspect(url: str, inspection: Any) -> Any:
 
 def _schema_differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": True}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_name": lambda name, kind, _: not outside_the_models(name, kind),
+        },
     )
     return list(compare_metadata(context, Base.metadata))
 
@@ -154,3 +171,47 @@ def test_variants_migrate_existing_products_and_order_items_both_ways(
     command.downgrade(config, "5e1f0c7a9b21")
     assert _inspect(empty_database_url, _products) == [(LAMP, 4999, 5), (DESK, 30000, 0)]
     assert "product_variants" not in _inspect(empty_database_url, _table_names)
+
+
+def _search_columns(connection: Connection) -> list[Any]:
+    products = _reflected(connection, "products")
+    columns = [products.c.id, products.c.search_text]
+    if "search_title" in products.c:
+        columns.append(products.c.search_title)
+    return [tuple(row) for row in connection.execute(select(*columns).order_by(products.c.price))]
+
+
+def _found(connection: Connection, words: str) -> list[Any]:
+    """The products the database's own full-text index finds holding `words` (the
+    migration's index, asked directly)."""
+    if connection.dialect.name == "postgresql":
+        statement = text(
+            "SELECT id FROM products WHERE search_vector @@ CAST(:words AS tsquery) ORDER BY price"
+        )
+        words = " & ".join(f"'{word}':*" for word in words.split())
+    else:
+        statement = text(
+            "SELECT p.id FROM products p JOIN product_search s ON s.rowid = p.search_key "
+            "WHERE product_search MATCH :words ORDER BY p.price"
+        )
+        words = " ".join(f'"{word}"*' for word in words.split())
+    return [str(row[0]).replace("-", "") for row in connection.execute(statement, {"words": words})]
+
+
+def test_word_search_indexes_existing_products_and_undoes_itself(
+    empty_database_url: str,
+) -> None:
+    config = _alembic(empty_database_url)
+    command.upgrade(config, "5e1f0c7a9b21")
+    _inspect(empty_database_url, _shop_before_variants)  # titled "T", described ""
+    command.upgrade(config, "6a7c1e0d2b53")
+
+    command.upgrade(config, "c8e5f3a02d49")
+    assert _inspect(empty_database_url, _search_columns) == [(LAMP, "t", "t"), (DESK, "t", "t")]
+    assert _inspect(empty_database_url, lambda c: _found(c, "t")) == [LAMP.hex, DESK.hex]
+    assert _inspect(empty_database_url, lambda c: _found(c, "x")) == []
+
+    command.downgrade(config, "6a7c1e0d2b53")
+    assert _inspect(empty_database_url, _search_columns) == [(LAMP, "t\n"), (DESK, "t\n")]
+    names = _inspect(empty_database_url, _table_names)
+    assert not {name for name in names if name.startswith("product_search")}

@@ -111,11 +111,16 @@ def test_the_listing_sorts_are_the_sort_parameter_choices_by_reference() -> None
     document = app.openapi()
     parameters = document["paths"]["/api/v1/products"]["get"]["parameters"]
     sort = next(parameter for parameter in parameters if parameter["name"] == "sort")
-    assert sort["schema"] == {"$ref": "#/components/schemas/ProductSort", "default": "-createdAt"}
+    assert sort["schema"] == {
+        "$ref": "#/components/schemas/ProductSort", "default": "-createdAt",
+        "description": sort["schema"]["description"],
+    }  # fmt: skip
+    assert "`relevance` by default with a `q`" in sort["schema"]["description"]
     named = document["components"]["schemas"]["ProductSort"]
     assert named["enum"] == [each.value for each in ProductSort]
     assert named["x-enum-varnames"] == [
         "CREATED_AT_DESC", "CREATED_AT", "PRICE", "PRICE_DESC", "TITLE", "RATING_DESC",
+        "RELEVANCE",
     ]  # fmt: skip
 
 

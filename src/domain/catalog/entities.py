@@ -111,7 +111,9 @@ class Product(Entity):
 
 class ProductSort(StrEnum):
     """Orders a listing can take; ties are broken by id in the same direction. `-rating`:
-    the best average rating first, then the most reviewed; unrated products last."""
+    the best average rating first, then the most reviewed; unrated products last.
+    `relevance`: the products whose title holds every word of `q` first, then the others,
+    each group newest first (without `q` every product is in the first group)."""
 
     NEWEST = "-createdAt"
     OLDEST = "createdAt"
@@ -119,10 +121,11 @@ class ProductSort(StrEnum):
     DEAREST = "-price"
     TITLE = "title"
     RATING = "-rating"  # the best average first, then the most reviewed; unrated last
+    RELEVANCE = "relevance"  # title matches first, then newest first
 
     @property
     def descending(self) -> bool:
-        return self.value.startswith("-")
+        return self is ProductSort.RELEVANCE or self.value.startswith("-")
 
 
 @dataclass(frozen=True, slots=True)

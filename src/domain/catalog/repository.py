@@ -17,20 +17,28 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Integer,
     Select,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     delete,
+    exists,
     func,
     insert,
+    literal,
     literal_column,
     select,
+    table,
+    text,
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from src.domain.catalog.entities import (
     CategorySummary,
@@ -42,7 +50,13 @@ from src.domain.catalog.entities import (
     StockTaken,
     Variant,
 )
-from src.domain.catalog.rules import MAX_LISTED_CATEGORIES, search_text, title_key
+from src.domain.catalog.rules import (
+    MAX_LISTED_CATEGORIES,
+    query_words,
+    search_text,
+    search_title,
+    title_key,
+)
 from src.domain.pagination import Fetched
 from src.domain.ratings import Rating
 from src.infrastructure.database import BaseRepository
@@ -262,6 +276,7 @@ def _row_values(product: Product) -> dict[str, Any]:
         "seller_id": product.seller_id,
         "title": product.title,
         "title_key": title_key(product.title),
+        "search_title": search_title(product.title),
         "search_text": search_text(product.title, product.description),
         "description": product.description,
         "price": product.price,
@@ -284,18 +299,12 @@ def _rating_values(product: Product) -> dict[str, int]:
     return _rating_of(product.rating)
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # Spelled as a literal, the very text of the partial indexes' predicate: with a bound value,
 # the planner could not know at prepare time that those indexes apply.
 _ACTIVE_ONLY = ProductsTable.status == literal_column("'active'")
 
 # Each optional filter: the condition it adds, with a bound parameter of its own name.
 _FILTERS: dict[str, ColumnElement[bool]] = {
-    "q": ProductsTable.search_text.like(bindparam("q"), escape="\\"),
     "category": ProductsTable.category == bindparam("category"),
     "seller_id": ProductsTable.seller_id == bindparam("seller_id"),
     "min_price": ProductsTable.price >= bindparam("min_price"),
@@ -307,7 +316,6 @@ _FILTERS: dict[str, ColumnElement[bool]] = {
 def _filter_parameters(product_filter: ProductFilter) -> dict[str, Any]:
     """The bound values of the filters in use (`in_stock` binds nothing but is in use)."""
     values: dict[str, Any] = {
-        "q": _like_pattern(product_filter.q) if product_filter.q else None,
         "category": product_filter.category,
         "seller_id": product_filter.seller_id,
         "min_price": product_filter.min_price,
@@ -315,6 +323,68 @@ def _filter_parameters(product_filter: ProductFilter) -> dict[str, Any]:
         "in_stock": True if product_filter.in_stock else None,
     }
     return {name: value for name, value in values.items() if value is not None}
+
+
+# ---------------------------------------------------------------- words (`q`)
+# Which products a search takes: those with every word anywhere (`ANY`), in the title
+# (`TITLE`, the first group of `sort=relevance`), or anywhere but not all in the title
+# (`ELSEWHERE`, its second group). How the database is asked depends on how many products
+# hold the words: a few are read from the full-text index and sorted (`FEW`); many are met
+# by walking the listing's own index in order, asking the full-text index of each (`MANY`),
+# which stops after a page however many match.
+ANY, TITLE, ELSEWHERE = "any", "title", "elsewhere"
+FEW, MANY = "few", "many"
+# Up to this many matches count as few: sorting them costs less than walking past the
+# products that do not match on the way to a page of those that do.
+FEW_MATCHES = 2000
+
+_FTS = table("product_search", literal_column("rowid"))
+_SEARCH_KEY: ColumnClause[Any] = literal_column("products.search_key")
+_FTS_MATCHES = text("product_search MATCH :words")
+_SEARCH_VECTOR: ColumnClause[Any] = literal_column("products.search_vector")
+
+
+def _fts_words(words: Sequence[str]) -> str:
+    """An FTS5 query that every word starts a word ("lam"* "desk"*: both, in any column)."""
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def _fts_query(words: Sequence[str], scope: str) -> str:
+    every = _fts_words(words)
+    if scope == TITLE:
+        return f"title : ({every})"
+    if scope == ELSEWHERE:
+        return f"({every}) NOT title : ({every})"
+    return every
+
+
+def _tsquery(words: Sequence[str], scope: str) -> str:
+    """A PostgreSQL tsquery: title words are indexed as `^word` beside `word`. The words are
+    letters and digits only, so quoting each is enough."""
+    anywhere = " & ".join(f"'{word}':*" for word in words)
+    in_title = " & ".join(f"'^{word}':*" for word in words)
+    if scope == TITLE:
+        return in_title
+    if scope == ELSEWHERE:
+        return f"{anywhere} & !({in_title})"
+    return anywhere
+
+
+@functools.cache
+def _matching(dialect: str, shape: str) -> ColumnElement[bool]:
+    """The condition that a product holds the words bound as `words`."""
+    if dialect == "postgresql":
+        return _SEARCH_VECTOR.bool_op("@@")(cast(bindparam("words", type_=Text), TSQUERY))
+    if shape == MANY:
+        return exists(select(literal(1)).select_from(_FTS).where(
+            _FTS_MATCHES, _FTS.c.rowid == _SEARCH_KEY))  # fmt: skip
+    return _SEARCH_KEY.in_(select(_FTS.c.rowid).where(_FTS_MATCHES))
+
+
+_COUNT_MATCHES = text(
+    "SELECT count(*) FROM (SELECT 1 FROM product_search WHERE product_search MATCH :words "
+    "LIMIT :most)"
+)
 
 
 @functools.cache
@@ -331,9 +401,22 @@ def _row_key(sort: ProductSort) -> Callable[[Any], tuple[object, ...]]:
     return operator.itemgetter(_key_position(sort), 0)
 
 
+def _relevance_key(row: Any) -> tuple[object, ...]:
+    return (row.title_group, row.created_at, row.id)
+
+
 @functools.lru_cache(maxsize=512)
-def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Select[Any]:
-    """The listing statement for one shape of request, built once and reused.
+def _listing(
+    sort: ProductSort,
+    filters: frozenset[str],
+    *,
+    paged: bool,
+    words: tuple[str, str] | None = None,
+    group: int | None = None,
+) -> Select[Any]:
+    """The listing statement for one shape of request, built once and reused: its sort, the
+    filters in use, whether it starts after a key, how it matches words (dialect and shape)
+    and, in a relevance listing, the group its rows are in.
 
     Values travel as bound parameters, so every request of the same shape shares one
     statement object and SQLAlchemy's compiled form of it.
@@ -341,6 +424,8 @@ def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Sele
     key = _SORT_KEYS[sort]
     conditions = [_ACTIVE_ONLY]
     conditions += [condition for name, condition in _FILTERS.items() if name in filters]
+    if words is not None:
+        conditions.append(_matching(*words))
     if paged:
         keyed = tuple_(*key)
         bound = tuple_(
@@ -348,7 +433,9 @@ def _listing(sort: ProductSort, filters: frozenset[str], *, paged: bool) -> Sele
         )
         conditions.append(keyed < bound if sort.descending else keyed > bound)
     order = [column.desc() if sort.descending else column.asc() for column in key]
-    columns = _COLUMNS if _key_position(sort) < _WIDTH else (*_COLUMNS, key[0])
+    columns: tuple[Any, ...] = _COLUMNS if _key_position(sort) < _WIDTH else (*_COLUMNS, key[0])
+    if group is not None:
+        columns = (*columns, literal(group).label("title_group"))
     statement = select(*columns).where(and_(*conditions)).order_by(*order)
     return statement.limit(bindparam("limit"))
 
@@ -507,7 +594,10 @@ class ProductRepository(BaseRepository[ProductsTable]):
 
     @staticmethod
     def sort_key_types(sort: ProductSort) -> tuple[type, ...]:
-        """The types of a sort's key (what its cursors carry), read off its columns."""
+        """The types of a sort's key (what its cursors carry), read off its columns; a
+        relevance key starts with its group (1: the title holds every word, 0: it does not)."""
+        if sort is ProductSort.RELEVANCE:
+            return (int, *ProductRepository.sort_key_types(ProductSort.NEWEST))
         return tuple(column.type.python_type for column in _SORT_KEYS[sort])
 
     async def list_page(
@@ -515,18 +605,76 @@ class ProductRepository(BaseRepository[ProductsTable]):
         product_filter: ProductFilter,
         *,
         sort: ProductSort,
-        after: tuple[Any, UUID] | None,
+        after: tuple[Any, ...] | None,
         count: int,
     ) -> Fetched[Product]:
-        """Up to `count` active products after the key `after`, in one statement."""
+        """Up to `count` active products after the key `after`: in one statement, or two
+        for a relevance page that runs out of title matches (the rest follow them)."""
+        words = query_words(product_filter.q)
+        if sort is not ProductSort.RELEVANCE:
+            rows = await self._rows(
+                product_filter, words=words, scope=ANY, sort=sort, after=after, count=count
+            )
+            return Fetched(rows, _row_key(sort), self._with_variants)
+        # Title matches first, then the others (without words, every product is a title match).
+        rows = []
+        if after is None or after[0] == 1:
+            rows = await self._rows(
+                product_filter, words=words, scope=TITLE, sort=sort,
+                after=None if after is None else after[1:], count=count,
+            )  # fmt: skip
+        if len(rows) < count and words:
+            rest = None if after is None or after[0] == 1 else after[1:]
+            rows += await self._rows(
+                product_filter, words=words, scope=ELSEWHERE, sort=sort, after=rest,
+                count=count - len(rows),
+            )  # fmt: skip
+        return Fetched(rows, _relevance_key, self._with_variants)
+
+    async def _rows(
+        self,
+        product_filter: ProductFilter,
+        *,
+        words: tuple[str, ...] | None,
+        scope: str,
+        sort: ProductSort,
+        after: tuple[Any, ...] | None,
+        count: int,
+    ) -> list[Any]:
+        """One listing statement's rows: the products with `words` in `scope` (None: any
+        product), in `sort`'s order (a relevance group's rows name their group)."""
         parameters = _filter_parameters(product_filter)
-        statement = _listing(sort, frozenset(parameters), paged=after is not None)
+        if words == ():  # a `q` of punctuation alone: no product holds those words
+            return []
+        group = None
+        if sort is ProductSort.RELEVANCE:
+            group, sort = (1 if scope == TITLE else 0), ProductSort.NEWEST
+        matching = None
+        if words is not None:
+            matching = (self.dialect, await self._shape(words, scope))
+            parameters["words"] = (
+                _tsquery(words, scope) if self.dialect == "postgresql" else _fts_query(words, scope)
+            )
+        statement = _listing(
+            sort, frozenset(parameters) - {"words"}, paged=after is not None, words=matching,
+            group=group,
+        )  # fmt: skip
         parameters.pop("in_stock", None)
         parameters["limit"] = count
         if after is not None:
             parameters["after_key"], parameters["after_id"] = after
-        rows = (await self._execute(statement, parameters)).all()
-        return Fetched(rows, _row_key(sort), self._with_variants)
+        return list((await self._execute(statement, parameters)).all())
+
+    async def _shape(self, words: Sequence[str], scope: str) -> str:
+        """How to ask for products holding `words`: read the few that do from the full-text
+        index, or walk the listing's index past the many. PostgreSQL's planner chooses by
+        the statistics it keeps of the words; SQLite keeps none, so its index is asked how
+        many (up to `FEW_MATCHES`) hold them."""
+        if self.dialect == "postgresql":
+            return FEW
+        parameters = {"words": _fts_query(words, scope), "most": FEW_MATCHES}
+        found = (await self._execute(_COUNT_MATCHES, parameters)).scalar_one()
+        return FEW if found < FEW_MATCHES else MANY
 
     async def categories(self) -> list[CategorySummary]:
         """The categories with an active product (the first `MAX_LISTED_CATEGORIES` by

@@ -1,5 +1,7 @@
 """Catalog rules: who may sell, who may change a product, what a listing may ask."""
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from uuid import UUID, uuid4
 
@@ -43,18 +45,70 @@ def ensure_can_manage(principal: Principal, product: Product) -> None:
 
 
 def check_filter(product_filter: ProductFilter) -> None:
-    """A price range must not be upside down."""
+    """A price range must not be upside down; `q` holds at most ten words."""
     low, high = product_filter.min_price, product_filter.max_price
     if low is not None and high is not None and low > high:
         raise ValidationFailed(
             "minPrice is greater than maxPrice",
             errors=[FieldError(("query", "minPrice"), "must not be greater than maxPrice")],
         )
+    asked = len(_all_words(product_filter.q or ""))
+    if asked > MAX_QUERY_WORDS:
+        raise ValidationFailed(
+            f"q has {asked} words, at most {MAX_QUERY_WORDS} are allowed",
+            errors=[FieldError(("query", "q"), f"must hold at most {MAX_QUERY_WORDS} words")],
+        )
+
+
+# ---------------------------------------------------------------- search
+
+# `q` is at most this long and this many words (API.md, "Search").
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 10
+# Indexed words are cut to this length (a word of PostgreSQL's full-text search must stay
+# under 2 KiB); no word of a `q` is longer, so a cut word still matches every prefix asked.
+MAX_WORD_LENGTH = MAX_QUERY_LENGTH
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as search sees them: runs of letters and digits, case-folded,
+    with accents removed (`Café` → `cafe`, `Straße` → `strasse`), each once, in order.
+
+    Both databases index these words, and a query is made of them, so SQLite and PostgreSQL
+    agree on what a word is, and tests have an oracle in plain Python.
+    """
+    return list(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in _all_words(text)))
+
+
+def _all_words(text: str) -> list[str]:
+    # Folded after decomposing too: compatibility forms may decompose to capitals (ℌ → H).
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return _WORD.findall("".join(char for char in decomposed if not unicodedata.combining(char)))
+
+
+def search_title(title: str) -> str:
+    """The words of a title, as the search index stores them (space-separated)."""
+    return " ".join(words(title))
 
 
 def search_text(title: str, description: str) -> str:
-    """What `q` searches: title and description, case-folded."""
-    return f"{title}\n{description}".casefold()
+    """The words of a title and description, as the search index stores them."""
+    return " ".join(words(f"{title}\n{description}"))
+
+
+def query_words(q: str | None) -> tuple[str, ...] | None:
+    """The words a listing's `q` asks for; None when it asks for none (no `q`, or only
+    spaces). A `q` of punctuation alone asks for words no product has: `()`."""
+    if q is None or not q.strip():
+        return None
+    return tuple(words(q))
+
+
+def matches_words(wanted: Sequence[str], have: Sequence[str]) -> bool:
+    """Whether every wanted word starts one of the words a product has (the search rule);
+    asking for no word (a `q` of punctuation alone) finds nothing."""
+    return bool(wanted) and all(any(word.startswith(prefix) for word in have) for prefix in wanted)
 
 
 def title_key(title: str) -> str:

@@ -34,7 +34,7 @@ async def list_products(
     """
     page = await catalog.list_products(
         product_filter=query.product_filter(),
-        sort=query.sort,
+        sort=query.chosen_sort,
         limit=query.limit,
         cursor=query.cursor,
     )

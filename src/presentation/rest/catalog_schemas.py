@@ -20,6 +20,7 @@ from src.domain.catalog import (
     VariantSpec,
 )
 from src.domain.catalog.entities import MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS
+from src.domain.catalog.rules import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
 from src.presentation.rest.reviews_schemas import RatingResponse
 from src.presentation.rest.schemas import (
     INT64_MAX,
@@ -170,9 +171,16 @@ class ProductListQuery(ApiModel):
 
     q: str | None = Field(
         default=None,
-        max_length=MAX_TITLE,
+        max_length=MAX_QUERY_LENGTH,
         pattern=NO_NUL,
-        description="Text in title or description",
+        description=(
+            "Words: a product matches when every word starts a word of its title or"
+            " description, ignoring case and accents (`cafe` finds “Café au lait”, `lam`"
+            " finds “lamp”, `desk walnut` finds “Walnut desk”). At most 200 characters and"
+            f" {MAX_QUERY_WORDS} words (else 422). Blank is the same as no `q`; punctuation"
+            " alone holds no word, so it matches no product."
+        ),
+        examples=["walnut desk"],
     )
     category: str | None = Field(
         default=None, min_length=1, max_length=MAX_CATEGORY, pattern=NO_NUL
@@ -181,9 +189,24 @@ class ProductListQuery(ApiModel):
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None
     in_stock: bool = Field(default=False, description="Only products with stock left")
-    sort: ProductSort = ProductSort.NEWEST
+    sort: ProductSort = Field(
+        default=ProductSort.NEWEST,
+        description=(
+            "The order; `-createdAt` by default, `relevance` by default with a `q`."
+            " `relevance`: the products whose title holds every word of `q` first, then the"
+            " others, each group newest first, then by id (without `q`, every product is in"
+            " the first group). Ties are broken by id in the sort's own direction."
+        ),
+    )
     limit: PageLimit = 20
     cursor: PageCursor = None
+
+    @property
+    def chosen_sort(self) -> ProductSort:
+        """The sort asked for, else relevance for a search and newest first otherwise."""
+        if "sort" in self.model_fields_set or not (self.q and self.q.strip()):
+            return self.sort
+        return ProductSort.RELEVANCE
 
     def product_filter(self) -> ProductFilter:
         return ProductFilter(

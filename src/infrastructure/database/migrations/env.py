@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from src.config import get_settings
 from src.infrastructure.database import tables  # noqa: F401 - registers every table
 from src.infrastructure.database.base import Base, UtcDateTime
+from src.infrastructure.database.tables.catalog import outside_the_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -31,6 +32,11 @@ def _render_item(kind: str, item: object, _context: AutogenContext) -> str | Lit
     return False
 
 
+def _include_name(name: str | None, kind: str, _parents: object) -> bool:
+    # The full-text index is made by hand-written DDL, beside the models.
+    return not outside_the_models(name, kind)
+
+
 def _configure(connection: Connection | None = None) -> None:
     context.configure(
         connection=connection,
@@ -40,6 +46,7 @@ def _configure(connection: Connection | None = None) -> None:
         compare_type=True,
         compare_server_default=True,
         render_item=_render_item,
+        include_name=_include_name,
         literal_binds=connection is None,
     )
 

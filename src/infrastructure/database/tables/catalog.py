@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     CheckConstraint,
@@ -13,10 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from src.infrastructure.database.base import Base
 
@@ -38,6 +41,10 @@ class ProductsTable(Base):
     # Case-folded copies that searching and sorting use, the same on every database.
     # Case-folding can lengthen a title (ß -> ss), hence the room.
     title_key: Mapped[str] = mapped_column(_sortable(1000))
+    # The words `q` searches (src/domain/catalog/rules.py `words`): the title's, and the title's
+    # and description's. The database's own full-text index is built from these two (see
+    # `SEARCH_INDEX` below), so both databases search the same words.
+    search_title: Mapped[str] = mapped_column(Text)
     search_text: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     price: Mapped[int] = mapped_column(BigInteger)
@@ -111,6 +118,78 @@ class ProductsTable(Base):
             postgresql_where=_ACTIVE,
         ),
     )
+
+
+# ---------------------------------------------------------------- the full-text index
+# Kept in step with `search_title` and `search_text` by the database itself, in the statement
+# that writes them: whatever writes a product (the app, an import, a migration) keeps its
+# index right in the same transaction. The migration that made it holds a copy of these.
+#
+# SQLite: an FTS5 table that stores no text of its own (`content=''`), keyed by
+# `products.search_key`, an integer the insert trigger gives each product (FTS5 keys rows by
+# integers; a table's implicit rowid would do, but VACUUM may renumber it). Prefixes of up to
+# three characters are indexed too, so `q=l` does not merge every word starting with l.
+# PostgreSQL: a generated `tsvector` of the words, with each title word also as `^word`, so
+# `'lam':*` asks for a word anywhere and `'^lam':*` for one in the title; a GIN index over
+# the active products (the only ones listed).
+SEARCH_INDEX: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "ALTER TABLE products ADD COLUMN search_key INTEGER",
+        "CREATE UNIQUE INDEX ix_products_search_key ON products (search_key)",
+        "CREATE VIRTUAL TABLE product_search USING fts5(title, body, content='', "
+        "columnsize=0, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+        "CREATE TRIGGER products_search_insert AFTER INSERT ON products BEGIN "
+        "UPDATE products SET search_key = "
+        "(SELECT coalesce(max(search_key), 0) + 1 FROM products) WHERE id = new.id; "
+        "INSERT INTO product_search (rowid, title, body) "
+        "SELECT search_key, search_title, search_text FROM products WHERE id = new.id; END",
+        "CREATE TRIGGER products_search_update AFTER UPDATE OF search_title, search_text "
+        "ON products WHEN old.search_title IS NOT new.search_title "
+        "OR old.search_text IS NOT new.search_text BEGIN "
+        "INSERT INTO product_search (product_search, rowid, title, body) "
+        "VALUES ('delete', old.search_key, old.search_title, old.search_text); "
+        "INSERT INTO product_search (rowid, title, body) "
+        "VALUES (new.search_key, new.search_title, new.search_text); END",
+        "CREATE TRIGGER products_search_delete AFTER DELETE ON products BEGIN "
+        "INSERT INTO product_search (product_search, rowid, title, body) "
+        "VALUES ('delete', old.search_key, old.search_title, old.search_text); END",
+    ),
+    "postgresql": (
+        "ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+        "(array_to_tsvector(string_to_array(search_text, ' ') "
+        "|| string_to_array('^' || replace(search_title, ' ', ' ^'), ' '))) STORED",
+        "CREATE INDEX ix_products_search ON products USING gin (search_vector) "
+        "WHERE status = 'active'",
+    ),
+}
+# What the index adds beside the models: schema comparisons leave these out.
+SEARCH_INDEX_NAMES = frozenset(
+    {"search_key", "search_vector", "ix_products_search_key", "ix_products_search"}
+)
+SEARCH_INDEX_TABLE = "product_search"  # and FTS5's own tables, named after it
+
+
+def _ddl(statement: str, dialect: str) -> ExecutableDDLElement:
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+for _dialect, _statements in SEARCH_INDEX.items():
+    for _statement in _statements:
+        event.listen(ProductsTable.__table__, "after_create", _ddl(_statement, _dialect))
+event.listen(
+    ProductsTable.__table__,
+    "before_drop",
+    _ddl(f"DROP TABLE IF EXISTS {SEARCH_INDEX_TABLE}", "sqlite"),
+)
+
+
+def outside_the_models(name: str | None, kind: str) -> bool:
+    """Whether a database object is the search index's, which the models do not describe."""
+    if name is None:
+        return False
+    if kind == "table":
+        return name.startswith(SEARCH_INDEX_TABLE)
+    return name in SEARCH_INDEX_NAMES
 
 
 class ProductVariantsTable(Base):
