@@ -128,7 +128,7 @@ class ProductsTable(Base):
 # SQLite: an FTS5 table that stores no text of its own (`content=''`), keyed by
 # `products.search_key`, an integer the insert trigger gives each product (FTS5 keys rows by
 # integers; a table's implicit rowid would do, but VACUUM may renumber it). Prefixes of up to
-# three characters are indexed too, so `q=l` does not merge every word starting with l.
+# six characters are indexed too (the repository asks for longer words by their first six).
 # PostgreSQL: a generated `tsvector` of the words, with each title word also as `^word`, so
 # `'lam':*` asks for a word anywhere and `'^lam':*` for one in the title; a GIN index over
 # the active products (the only ones listed).
@@ -137,7 +137,7 @@ SEARCH_INDEX: dict[str, tuple[str, ...]] = {
         "ALTER TABLE products ADD COLUMN search_key INTEGER",
         "CREATE UNIQUE INDEX ix_products_search_key ON products (search_key)",
         "CREATE VIRTUAL TABLE product_search USING fts5(title, body, content='', "
-        "columnsize=0, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+        "columnsize=0, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6')",
         "CREATE TRIGGER products_search_insert AFTER INSERT ON products BEGIN "
         "UPDATE products SET search_key = "
         "(SELECT coalesce(max(search_key), 0) + 1 FROM products) WHERE id = new.id; "

@@ -36,7 +36,7 @@ _SEARCH_INDEX: dict[str, tuple[str, ...]] = {
         "UPDATE products SET search_key = rowid",
         "CREATE UNIQUE INDEX ix_products_search_key ON products (search_key)",
         "CREATE VIRTUAL TABLE product_search USING fts5(title, body, content='', "
-        "columnsize=0, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+        "columnsize=0, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6')",
         "INSERT INTO product_search (rowid, title, body) "
         "SELECT search_key, search_title, search_text FROM products",
         "CREATE TRIGGER products_search_insert AFTER INSERT ON products BEGIN "
