@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from tqdm import tqdm
 
-from src.application.catalog import import_products
+from src.application.catalog import import_products, refresh_catalog_statistics
 from src.application.reviews import import_reviews
 from src.application.users import ensure_admin_account, ensure_user, hash_password
 from src.config import get_settings
@@ -175,6 +175,7 @@ async def seed(products: int) -> None:
             await import_products(products=batch)
             progress.update(len(batch))
     await import_reviews(reviews=demo_reviews(products, buyers))
+    await refresh_catalog_statistics()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from src.application.carts import purge_abandoned_carts
 from src.application.events import count_undelivered, subscriber
 from src.application.idempotency import purge_expired_keys
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
@@ -50,7 +51,12 @@ def create_marketplace(settings: Settings) -> FastAPI:
             "purge expired idempotency keys",
             every_seconds=settings.idempotency.purge_interval_seconds,
             run=purge_expired_keys,
-        )
+        ),
+        PeriodicJob(
+            "purge abandoned guest carts",
+            every_seconds=settings.carts.purge_interval_seconds,
+            run=purge_abandoned_carts,
+        ),
     ]
     if settings.outbox.relay_in_app:
         jobs.append(Loop("deliver outbox events", create_relay(settings).run))

@@ -186,3 +186,9 @@ async def list_categories() -> list[CategorySummary]:
 async def import_products(*, products: Sequence[Product]) -> None:
     """Store products in bulk, skipping those already stored (by id), for seeding."""
     await ProductRepository().add_missing(products)
+
+
+@transaction
+async def refresh_catalog_statistics() -> None:
+    """After a bulk import: let the database's planner see the catalog as it now is."""
+    await ProductRepository().refresh_statistics()

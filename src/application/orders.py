@@ -43,9 +43,14 @@ _ORDERS = Listing("orders", (datetime, UUID))
 
 @transaction
 async def place_order(
-    *, principal: Principal, lines: Sequence[CartLine], shipping_address: ShippingAddress
+    *,
+    principal: Principal,
+    lines: Sequence[CartLine],
+    shipping_address: ShippingAddress,
+    cart_id: UUID | None = None,
 ) -> Order:
-    """Take every item's stock and record the order, or refuse it and change nothing.
+    """Take every item's stock and record the order, or refuse it and change nothing; a
+    checkout names the cart the order comes from.
 
     Stock is taken product by product in id order, and within a product variant by variant
     in id order, each by one conditional UPDATE (the product's first, which locks it), so
@@ -84,6 +89,7 @@ async def place_order(
         shipping_address=shipping_address,
         created_at=now,
         updated_at=now,
+        cart_id=cart_id,
     )
     placed = await OrderRepository().add(order)
     await raise_event(OrderPlaced(order_id=placed.id, buyer_id=placed.buyer_id))

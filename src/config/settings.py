@@ -82,6 +82,13 @@ class IdempotencySettings(BaseModel):
     purge_interval_seconds: int = Field(default=3600, ge=1)
 
 
+class CartsSettings(BaseModel):
+    # Guest carts untouched this long are deleted (a buyer's cart is kept).
+    guest_ttl_days: int = Field(default=30, ge=1)
+    # How often each worker deletes them.
+    purge_interval_seconds: int = Field(default=3600, ge=1)
+
+
 class OutboxSettings(BaseModel):
     # The relay delivers right after a commit that recorded events, and polls this often too.
     poll_seconds: float = Field(default=1.0, gt=0)
@@ -163,6 +170,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
+    carts: CartsSettings = CartsSettings()
     outbox: OutboxSettings = OutboxSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()

@@ -31,6 +31,9 @@ ORDER_VIEWERS = {"anonymous": 401, "buyer": 200, "other_buyer": 404, "seller": 2
                  "other_seller": 404, "admin": 200}  # fmt: skip
 PRODUCT_OWNER = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
                  "other_seller": 403, "admin": 200}  # fmt: skip
+BUYERS = {"anonymous": 401, "buyer": 200, "other_buyer": 200, "seller": 403,
+          "other_seller": 403, "admin": 403}  # fmt: skip
+CART_OWNER = dict.fromkeys(ROLES, 404) | {"buyer": 200}
 
 # (method, path, body, {role: status}); {P}, {O_pending}, ... are filled from the world.
 MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
@@ -85,6 +88,20 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
      {"anonymous": 401, "buyer": 204, "other_buyer": 403, "seller": 403,
       "other_seller": 403, "admin": 204}),
     ("GET", "/sellers/{seller_id}", None, PUBLIC),
+    # Carts: a guest's is anyone's who holds its id; a buyer's (B) is that buyer's alone.
+    ("POST", "/carts", None,
+     {"anonymous": 201, "buyer": 200, "other_buyer": 201, "seller": 403,
+      "other_seller": 403, "admin": 403}),
+    ("GET", "/carts/current", None, BUYERS),
+    ("POST", "/carts/current/merge", {"cartId": "{G}"}, BUYERS),
+    ("GET", "/carts/{G}", None, PUBLIC),
+    ("GET", "/carts/{B}", None, CART_OWNER),
+    ("POST", "/carts/{B}/items", {"productId": "{P}", "quantity": 1}, CART_OWNER),
+    ("PATCH", "/carts/{B}/items/{B_item}", {"quantity": 2}, CART_OWNER),
+    ("DELETE", "/carts/{B}/items/{B_item}", None, CART_OWNER | {"buyer": 204}),
+    ("POST", "/carts/{B}/checkout", {"shippingAddress": ADDRESS},
+     {"anonymous": 401, "buyer": 201, "other_buyer": 404, "seller": 403,
+      "other_seller": 403, "admin": 403}),
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
 ]  # fmt: skip
@@ -137,6 +154,12 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     sent = (await call("POST", f"/orders/{delivered}/shipments", "seller", shipment))["id"]
     await call("PATCH", f"/shipments/{sent}", "seller", {"status": "delivered"})
     ids["R"] = (await call("POST", f"/products/{ids['P2']}/reviews", "buyer", {"rating": 5}))["id"]
+    line = {"productId": ids["P"], "quantity": 1}
+    ids["G"] = (await call("POST", "/carts", "anonymous"))["id"]
+    await call("POST", f"/carts/{ids['G']}/items", "anonymous", line)
+    ids["B"] = (await call("POST", "/carts", "buyer"))["id"]
+    cart = await call("POST", f"/carts/{ids['B']}/items", "buyer", line)
+    ids["B_item"] = cart["items"][0]["id"]
     return headers, ids
 
 

@@ -719,6 +719,13 @@ class ProductRepository(BaseRepository[ProductsTable]):
             return (self.dialect, FEW, scope, 0), {"words": query}
         return (self.dialect, FEW, scope, len(words)), {"words": query} | _like_words(words)
 
+    async def refresh_statistics(self) -> None:
+        """Have PostgreSQL sample the products again (after a bulk import): its planner
+        chooses how to search for words by how many products hold them. Autovacuum does the
+        same in time; SQLite keeps no statistics (its searches ask the index instead)."""
+        if self.dialect == "postgresql":
+            await self._execute(text("ANALYZE products"))
+
     async def categories(self) -> list[CategorySummary]:
         """The categories with an active product (the first `MAX_LISTED_CATEGORIES` by
         name), with their counts of active products."""

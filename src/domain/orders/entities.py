@@ -69,10 +69,22 @@ class Order(Entity):
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None = None
+    cart_id: UUID | None = None  # the cart it was checked out from, if any
 
     @property
     def seller_ids(self) -> frozenset[UUID]:
         return frozenset(item.seller_id for item in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class SellerShare:
+    """One seller's part of an order: the subtotal of its items, the platform's commission
+    on them and what the seller is paid (the commission is 0 until rates are set)."""
+
+    seller_id: UUID
+    subtotal: int
+    commission: int
+    payout: int
 
 
 @dataclass(frozen=True, slots=True)

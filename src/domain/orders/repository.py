@@ -5,6 +5,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from src.domain.orders.entities import (
 from src.domain.pagination import Fetched
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import OrderItemsTable, OrderSellersTable, OrdersTable
+from src.infrastructure.errors import Conflict
 
 _O, _I, _S = OrdersTable, OrderItemsTable, OrderSellersTable
 _ORDER_COLUMNS = (
@@ -32,12 +34,14 @@ _ORDER_COLUMNS = (
     _O.created_at,
     _O.updated_at,
     _O.paid_at,
+    _O.cart_id,
 )
 # Statements built once, values bound per call: building `insert().values(...)` for every
 # order costs more than running it.
 _INSERT_ORDER, _INSERT_ITEMS, _INSERT_SELLERS = insert(_O), insert(_I), insert(_S)
 _ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
 _ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
+_ORDER_OF_CART = select(_O.id).where(_O.cart_id == bindparam("cart_id"))
 _ORDERS_BY_IDS = select(*_ORDER_COLUMNS).where(_O.id.in_(bindparam("order_ids", expanding=True)))
 _ITEMS_OF = (
     select(_I)
@@ -101,6 +105,7 @@ def _to_order(row: Any, items: list[OrderItem]) -> Order:
         created_at=row.created_at,
         updated_at=row.updated_at,
         paid_at=row.paid_at,
+        cart_id=row.cart_id,
     )
 
 
@@ -120,6 +125,11 @@ def _to_item(row: Any) -> OrderItem:
 class OrderRepository(BaseRepository[OrdersTable]):
     table = OrdersTable
 
+    conflicts = MappingProxyType(
+        {"uq_orders_cart_id": lambda: Conflict("This cart is checked out already",
+                                               code="cartCheckedOut")}
+    )  # fmt: skip
+
     async def add(self, order: Order) -> Order:
         """Store a new order with its items and the sellers it involves."""
         await self._execute(
@@ -134,6 +144,7 @@ class OrderRepository(BaseRepository[OrdersTable]):
                 "created_at": order.created_at,
                 "updated_at": order.updated_at,
                 "paid_at": order.paid_at,
+                "cart_id": order.cart_id,
             },
         )
         items = [
@@ -166,6 +177,11 @@ class OrderRepository(BaseRepository[OrdersTable]):
         if row is None:
             return None
         return (await self._with_items([row]))[0]
+
+    async def of_cart(self, cart_id: UUID) -> Order | None:
+        """The order a cart was checked out as, if it was."""
+        order_id = (await self._execute(_ORDER_OF_CART, {"cart_id": cart_id})).scalar()
+        return None if order_id is None else await self.get(order_id)
 
     async def get_many(self, order_ids: list[UUID]) -> dict[UUID, Order]:
         """The stored orders among `order_ids`, with their items, by id (two statements)."""

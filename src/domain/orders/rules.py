@@ -11,6 +11,7 @@ from src.domain.orders.entities import (
     OrderItem,
     OrderScope,
     OrderStatus,
+    SellerShare,
 )
 from src.domain.users.entities import Principal, Role
 from src.infrastructure.errors import (
@@ -121,6 +122,17 @@ def check_variant_named(
                 for i in unnamed
             ],
         )  # fmt: skip
+
+
+def seller_shares(order: Order) -> list[SellerShare]:
+    """Each seller's part of an order, in the order its items first name them: the subtotal
+    of its items; commission 0 and payout the subtotal until commission rates exist."""
+    subtotals: dict[UUID, int] = {}
+    for item in order.items:
+        subtotals[item.seller_id] = (
+            subtotals.get(item.seller_id, 0) + item.quantity * item.unit_price
+        )
+    return [SellerShare(seller, subtotal, 0, subtotal) for seller, subtotal in subtotals.items()]
 
 
 def order_total(items: Sequence[OrderItem]) -> int:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import CursorResult, Executable, Result, Select
+from sqlalchemy import ColumnElement, CursorResult, Executable, Result, Select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -59,16 +59,17 @@ class BaseRepository(Generic[TableT]):
         *,
         unique: Sequence[str],
         table: type[Base] | None = None,
+        where: ColumnElement[bool] | None = None,
     ) -> bool:
         """Insert rows into `table` (this repository's own by default), skipping each whose
         `unique` columns match a stored row, whoever stored it, a concurrent transaction
-        included. One `INSERT … ON CONFLICT (unique) DO NOTHING` on both databases; for one
-        row, whether it was inserted."""
+        included. One `INSERT … ON CONFLICT (unique) DO NOTHING` on both databases (`where`:
+        the predicate of a partial unique index); for one row, whether it was inserted."""
         if not isinstance(values, Mapping) and not values:
             return False
         dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
         statement = dialect_insert(table or self.table).on_conflict_do_nothing(
-            index_elements=unique
+            index_elements=unique, index_where=where
         )
         return bool(await self._execute_count(statement, values))
 

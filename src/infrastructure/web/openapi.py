@@ -281,6 +281,7 @@ def _link_resources(schema: Json) -> None:
     """
     schemas = schema.get("components", {}).get("schemas", {})
     takers = _id_takers(schema)
+    paths = {operation["operationId"]: path for path, operation in _operations(schema)}
     for _path, operation in _operations(schema):
         for status, response in operation.get("responses", {}).items():
             body = response.get("content", {}).get("application/json", {}).get("schema", {})
@@ -303,8 +304,24 @@ def _link_resources(schema: Json) -> None:
                         links.setdefault(
                             target, {"operationId": target} | link(f"$response.body#{item}/{key}")
                         )
+            for target, made in links.items():
+                _name_members(made, paths[target], schemas.get(name, {}), item)
             if links:
                 response["links"] = links
+
+
+def _name_members(link: Json, path: str, resource: Json, item: str) -> None:
+    """A link to a member of the resource (`/carts/{cart_id}/items/{item_id}`) also names the
+    member: the first of the resource's list of them (`items`), so that a tool following it
+    asks for one that exists rather than an id of its own."""
+    parameters = link.get("parameters")
+    if parameters is None:
+        return
+    properties = resource.get("properties", {})
+    for name in re.findall(r"{(\w+)_id}", path):
+        members = f"{to_camel(name)}s"
+        if f"{name}_id" not in parameters and properties.get(members, {}).get("type") == "array":
+            parameters[f"{name}_id"] = f"$response.body#{item}/{members}/0/id"
 
 
 def operation_id(route: APIRoute) -> str:

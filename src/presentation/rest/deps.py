@@ -38,6 +38,14 @@ async def current_principal(token: Annotated[str | None, Depends(oauth2_scheme)]
     return authenticate(access_token=token)
 
 
+async def optional_principal(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal | None:
+    """Who the bearer token says is calling, or None without one; a token that is sent but
+    not valid is still 401 (a client that thinks it is signed in must learn it is not)."""
+    return authenticate(access_token=token) if token else None
+
+
 async def client_address(request: Request) -> str:
     """The caller's address (the proxy-reported one when the server trusts the proxy)."""
     return request.client.host if request.client else "unknown"
@@ -75,6 +83,9 @@ def signed_in_as(*roles: Role) -> Any:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+# Anyone, and of those with a token, buyers.
+MaybeBuyer = Annotated[Principal | None, Security(optional_principal, scopes=[Role.BUYER.value])]
 AsBuyer = Annotated[Principal, signed_in_as(Role.BUYER)]
 AsSeller = Annotated[Principal, signed_in_as(Role.SELLER)]
 AsAdmin = Annotated[Principal, signed_in_as(Role.ADMIN)]

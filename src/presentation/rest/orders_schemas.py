@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
+from src.domain.orders.rules import seller_shares
 from src.presentation.rest.catalog_schemas import (
     MAX_PRICE,
     MAX_SKU,
@@ -156,6 +157,19 @@ class OrderItemResponse(ApiModel):
     )
 
 
+class SellerShareResponse(ApiModel):
+    seller_id: UUID
+    subtotal: Annotated[int, sent_integer(1, MAX_TOTAL)] = Field(
+        description="Σ unitPrice × quantity of the seller's items, minor units"
+    )
+    commission: Annotated[int, sent_integer(0, MAX_TOTAL)] = Field(
+        description="What the platform keeps, minor units"
+    )
+    payout: Annotated[int, sent_integer(0, MAX_TOTAL)] = Field(
+        description="What the seller is paid: subtotal − commission, minor units"
+    )
+
+
 class OrderResponse(ApiModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -181,6 +195,15 @@ class OrderResponse(ApiModel):
                     "shippingAddress": {**ADDRESS, "line2": None},
                     "createdAt": "2026-11-22T19:30:00.000000Z",
                     "updatedAt": "2026-11-22T19:30:00.000000Z",
+                    "sellers": [
+                        {
+                            "sellerId": "49130b81-4bf0-46ad-a96e-db8c8afdb2e8",
+                            "subtotal": 9998,
+                            "commission": 0,
+                            "payout": 9998,
+                        }
+                    ],
+                    "cartId": None,
                 }
             ]
         }
@@ -197,6 +220,15 @@ class OrderResponse(ApiModel):
     shipping_address: ShippingAddressResponse
     created_at: datetime
     updated_at: datetime
+    sellers: Annotated[list[SellerShareResponse], Documented(minItems=1, maxItems=MAX_LINES)] = (
+        Field(
+            description="Each seller with items in the order, in the order its items first name "
+            "them: the subtotal of its items, the platform's commission and the seller's payout "
+            "(commission 0 and payout the subtotal until commission rates are set)"
+        )
+    )
+    cart_id: UUID | None = Field(description="The cart it was checked out from; null when "
+                                 "it was placed with `POST /orders`")  # fmt: skip
 
     @classmethod
     def of(cls, order: Order) -> "OrderResponse":
@@ -222,6 +254,16 @@ class OrderResponse(ApiModel):
             shipping_address=ShippingAddressResponse.of(order.shipping_address),
             created_at=order.created_at,
             updated_at=order.updated_at,
+            sellers=[
+                SellerShareResponse(
+                    seller_id=share.seller_id,
+                    subtotal=share.subtotal,
+                    commission=share.commission,
+                    payout=share.payout,
+                )
+                for share in seller_shares(order)
+            ],
+            cart_id=order.cart_id,
         )
 
 

@@ -1,5 +1,6 @@
 """ORM tables. Importing this package registers every table on `Base.metadata`."""
 
+from src.infrastructure.database.tables.carts import CartItemsTable, CartsTable
 from src.infrastructure.database.tables.catalog import ProductsTable, ProductVariantsTable
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
 from src.infrastructure.database.tables.orders import (
@@ -14,6 +15,8 @@ from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
 
 __all__ = [
+    "CartItemsTable",
+    "CartsTable",
     "EventReceiptsTable",
     "IdempotencyKeysTable",
     "OrderItemsTable",

@@ -24,6 +24,8 @@ class OrdersTable(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]  # sales are counted by the day an order was paid
+    # The cart it was checked out from: a cart makes one order at most.
+    cart_id: Mapped[UUID | None] = mapped_column(unique=True)
 
     __table_args__ = (
         CheckConstraint(

@@ -60,7 +60,7 @@ _SEARCH_INDEX: dict[str, tuple[str, ...]] = {
         "(array_to_tsvector(string_to_array(search_text, ' ') "
         "|| string_to_array('^' || replace(search_title, ' ', ' ^'), ' '))) STORED",
         "CREATE INDEX ix_products_search ON products USING gin (search_vector) "
-        "WHERE status = 'active'",
+        "WITH (fastupdate = off) WHERE status = 'active'",
     ),
 }
 _DROP_SEARCH_INDEX: dict[str, tuple[str, ...]] = {
