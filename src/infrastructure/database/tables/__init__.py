@@ -1,6 +1,10 @@
 """ORM tables. Importing this package registers every table on `Base.metadata`."""
 
-from src.infrastructure.database.tables.catalog import ProductsTable, ProductVariantsTable
+from src.infrastructure.database.tables.catalog import (
+    ProductImagesTable,
+    ProductsTable,
+    ProductVariantsTable,
+)
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
@@ -21,6 +25,7 @@ __all__ = [
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "ProductImagesTable",
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
