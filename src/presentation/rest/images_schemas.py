@@ -27,6 +27,8 @@ class ImageResponse(ApiModel):
 
     id: UUID
     url: str = Field(
+        max_length=2000,
+        json_schema_extra={"format": "uri"},
         description="Absolute; anyone may fetch it, and it never changes (cache it for good)",
         examples=[IMAGE_EXAMPLE["url"]],
     )
@@ -60,6 +62,7 @@ UPLOAD_BODY: Final = {
                         "file": {
                             "type": "string",
                             "format": "binary",
+                            "maxLength": 5 * 1024 * 1024,
                             "description": "A JPEG, PNG or WebP image, recognised by its content",
                         }
                     },
