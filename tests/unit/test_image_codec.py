@@ -60,6 +60,13 @@ def test_a_png_loses_its_text_chunks_and_icc_profile() -> None:
     assert decoded(data).info.get("icc_profile") is None
 
 
+def test_a_jpeg_taken_sideways_is_stored_upright_without_its_orientation_tag() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    _, _, width, height = CODEC.reencode(image_file("JPEG", (40, 30), exif=exif.tobytes()))
+    assert (width, height) == (30, 40)
+
+
 def test_a_tall_thin_image_is_taken() -> None:
     _, content_type, width, height = CODEC.reencode(image_file("PNG", (1, 100_000)))
     assert (content_type, width, height) == ("image/png", 1, 100_000)
