@@ -61,9 +61,17 @@ async def add_product_image(
             principal=principal, product_id=product_id, image=image, byte_size=len(encoded)
         )
     except BaseException:
-        await storage.delete(image.key)
+        await _discard(storage, image.key)
         raise
     return image
+
+
+async def _discard(storage: ImageStorage, key: str) -> None:
+    """Delete the file of an upload that failed; a failure here must not hide why it did."""
+    try:
+        await storage.delete(key)
+    except Exception:
+        logger.exception("could not delete the file of a failed upload: {}", key)
 
 
 @transaction(readonly=True)

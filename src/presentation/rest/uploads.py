@@ -1,7 +1,7 @@
 """One file out of a `multipart/form-data` body, read as it streams in: no more than the
 limit (plus one byte) is ever held, and the rest of a body too large is never read."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -80,7 +80,7 @@ def boundary_of(content_type: str | None) -> bytes:
 
 
 async def read_file_field(
-    chunks: AsyncIterator[bytes], *, boundary: bytes, field: str, max_bytes: int
+    chunks: AsyncIterable[bytes], *, boundary: bytes, field: str, max_bytes: int
 ) -> bytes:
     """The bytes of the form's `field` (the first part of that name); 413 past `max_bytes`,
     422 when the form has no such field."""
