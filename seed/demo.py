@@ -6,26 +6,31 @@ them, through the application.
 Running it again changes nothing: accounts are found by email, products, their variants and
 reviews have fixed ids. One product in VARIED_EVERY is clothing sold in a few Size × Colour
 variants, each with its own SKU, price and stock (the product's are their lowest and total).
+A few products (IMAGED_EVERY) get two or three small solid-colour pictures, uploaded through
+the application as a seller's are (it skips products that have pictures already).
 Every demo account's password is `demo-password`. The reviews are imported, as the products
 are: no demo order was delivered to their authors.
 """
 
 import argparse
 import asyncio
+import io
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from PIL import Image
 from tqdm import tqdm
 
-from src.application.catalog import import_products, refresh_catalog_statistics
+from src.application.catalog import get_product, import_products, refresh_catalog_statistics
+from src.application.images import add_product_image
 from src.application.reviews import import_reviews
 from src.application.users import ensure_admin_account, ensure_user, hash_password
 from src.config import get_settings
 from src.domain.catalog import Product, ProductOption, ProductStatus, Variant
 from src.domain.reviews import Review
-from src.domain.users import Role
+from src.domain.users import Principal, Role
 from src.infrastructure.runtime import start_runtime, stop_runtime
 
 PASSWORD = "demo-password"  # nosec B105 # noqa: S105 - documented demo credentials
@@ -54,6 +59,13 @@ CLOTHING = "clothing"
 GARMENTS = ["t-shirt", "hoodie", "jacket", "scarf", "sweater"]
 SIZES = ("S", "M", "L", "XL")
 COLOURS = ("Black", "Navy", "Sand")
+IMAGED_EVERY = 250  # products number 0, 250, 500, … have pictures: a few, for speed
+IMAGED_UP_TO = 2_500
+PICTURE_COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6"]
+
+
+def demo_product_id(number: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"marketplace-demo-product/{number}")
 
 
 def demo_product(number: int, seller_ids: list[UUID]) -> Product:
@@ -175,7 +187,31 @@ async def seed(products: int) -> None:
             await import_products(products=batch)
             progress.update(len(batch))
     await import_reviews(reviews=demo_reviews(products, buyers))
+    for number in range(0, min(products, IMAGED_UP_TO), IMAGED_EVERY):
+        await add_pictures(number)
     await refresh_catalog_statistics()
+
+
+def picture(colour: str) -> bytes:
+    """A 64 × 64 PNG of one colour."""
+    output = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(output, format="PNG")
+    return output.getvalue()
+
+
+async def add_pictures(number: int) -> None:
+    """Two or three pictures for the `number`th demo product, unless it has some already."""
+    product = await get_product(product_id=demo_product_id(number))
+    if product.images:
+        return
+    seller = Principal(user_id=product.seller_id, role=Role.SELLER)
+    for each in range(2 + number % 2):
+        data = picture(PICTURE_COLOURS[(number + each) % len(PICTURE_COLOURS)])
+
+        async def read_file(_max_bytes: int, data: bytes = data) -> bytes:
+            return data
+
+        await add_product_image(principal=seller, product_id=product.id, read_file=read_file)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from src.domain.payments.events import PaymentUnsettled, RefundRequested
 from src.infrastructure.scheduling import Loop, PeriodicJob
 from src.infrastructure.web import create_app
 from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
+from src.presentation.rest.uploads import MAX_OTHER_BYTES
 
 SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
@@ -60,9 +61,11 @@ def create_marketplace(settings: Settings) -> FastAPI:
     ]
     if settings.outbox.relay_in_app:
         jobs.append(Loop("deliver outbox events", create_relay(settings).run))
+    # An image upload's body is its file (checked exactly as it streams) and the form around it.
+    uploads = (r"/products/[^/]+/images", settings.media.max_bytes + MAX_OTHER_BYTES + 1024)
     return create_app(
         settings, api_routers=API_ROUTERS, root_routers=ROOT_ROUTERS, tags=TAGS, jobs=jobs,
-        outbox_counts=count_undelivered,
+        outbox_counts=count_undelivered, large_bodies=[uploads],
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ is set, a PostgreSQL database made for this run whose tables are emptied before 
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from src.config.settings import (
     DatabaseSettings,
     Environment,
     LogSettings,
+    MediaSettings,
     RateLimitSettings,
     Settings,
 )
@@ -124,14 +126,22 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         ),
         "rate_limit": RateLimitSettings(enabled=True, storage_url=""),
         "log": LogSettings(to_file=False, level="WARNING"),
+        # Images out of the project: tests' own folder when they pass one.
+        "media": MediaSettings(root=Path(tempfile.gettempdir()) / "marketplace-test-media"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, media_root: Path) -> Settings:
+    return make_settings(database_url, media=MediaSettings(root=media_root))
+
+
+@pytest.fixture
+def media_root(tmp_path: Path) -> Path:
+    """Where this test's images are stored (local storage)."""
+    return tmp_path / "media"
 
 
 @pytest.fixture

@@ -110,7 +110,9 @@ async def update_product(
     return await products.save(product.changed(**values, updated_at=utcnow()))
 
 
-async def _managed(principal: Principal, product_id: UUID) -> tuple[ProductRepository, Product]:
+async def managed_product(
+    principal: Principal, product_id: UUID
+) -> tuple[ProductRepository, Product]:
     """The repository and the product `principal` manages, its row locked until commit."""
     products = ProductRepository()
     product = ensure_visible(await products.get(product_id, for_update=True))
@@ -126,7 +128,7 @@ async def _resummarized(products: ProductRepository, product_id: UUID) -> Produc
 @transaction
 async def add_variant(*, principal: Principal, product_id: UUID, spec: VariantSpec) -> Product:
     """Sell another combination of a product's options (its seller or an admin)."""
-    products, product = await _managed(principal, product_id)
+    products, product = await managed_product(principal, product_id)
     check_new_variant(product, spec)
     await products.add_variant(product, Variant(id=uuid4(), **spec.model_dump()))
     return await _resummarized(products, product_id)
@@ -137,7 +139,7 @@ async def update_variant(
     *, principal: Principal, product_id: UUID, variant_id: UUID, changes: VariantChanges
 ) -> Product:
     """Change a variant's SKU, price or stock (its product's seller or an admin)."""
-    products, product = await _managed(principal, product_id)
+    products, product = await managed_product(principal, product_id)
     variant = ensure_variant(product, variant_id)
     values = {key: value for key, value in asdict(changes).items() if value is not None}
     await products.save_variant(variant.model_validate({**variant.__dict__, **values}))
@@ -147,7 +149,7 @@ async def update_variant(
 @transaction
 async def remove_variant(*, principal: Principal, product_id: UUID, variant_id: UUID) -> None:
     """Stop selling a variant; orders that hold it keep their snapshot. The last one stays."""
-    products, product = await _managed(principal, product_id)
+    products, product = await managed_product(principal, product_id)
     ensure_variant(product, variant_id)
     ensure_removable(product)
     await products.remove_variant(variant_id)
@@ -157,7 +159,7 @@ async def remove_variant(*, principal: Principal, product_id: UUID, variant_id: 
 @transaction
 async def archive_product(*, principal: Principal, product_id: UUID) -> None:
     """Take a product off sale for good; orders that hold it keep their snapshot."""
-    products, product = await _managed(principal, product_id)
+    products, product = await managed_product(principal, product_id)
     await products.save(product.changed(status=ProductStatus.ARCHIVED, updated_at=utcnow()))
 
 

@@ -157,6 +157,29 @@ class NotificationsSettings(BaseModel):
     sms_url: str = ""
 
 
+class MediaStorageKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class MediaSettings(BaseModel):
+    """Where product images are stored and how their URLs are spelled."""
+
+    # `local`: files under `root`, served by the app at /media/{key}; `s3`: a bucket.
+    storage: MediaStorageKind = MediaStorageKind.LOCAL
+    root: Path = PROJECT_ROOT / "media"
+    # The URL images are under (`https://cdn.example.com/media`); empty: the origin the
+    # request came to plus /media (local), or the bucket's URL at the endpoint (s3).
+    public_base_url: str = ""
+    # The largest image file accepted, in bytes.
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    # The S3-compatible endpoint (empty: AWS's own) and bucket; credentials come from the
+    # usual AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -176,6 +199,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     payments: PaymentsSettings = PaymentsSettings()
     notifications: NotificationsSettings = NotificationsSettings()
+    media: MediaSettings = MediaSettings()
 
     @model_validator(mode="after")
     def _refuse_development_stand_ins_in_production(self) -> Self:

@@ -11,6 +11,7 @@ from src.config.settings import Settings
 from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.transaction import bind_database
 from src.infrastructure.errors import ProgrammingError
+from src.infrastructure.media import Media, create_media
 from src.infrastructure.notifications import NotificationSender, create_notification_sender
 from src.infrastructure.pagination import CursorCodec
 from src.infrastructure.payments import PaymentGateway, create_payment_gateway
@@ -31,6 +32,7 @@ class Runtime:
     cursors: CursorCodec
     payments: PaymentGateway
     notifier: NotificationSender
+    media: Media
 
 
 _runtime: Runtime | None = None
@@ -71,6 +73,7 @@ def start_runtime(settings: Settings) -> Runtime:
         cursors=CursorCodec(auth.secret_key.get_secret_value()),
         payments=create_payment_gateway(settings.payments),
         notifier=create_notification_sender(settings.notifications),
+        media=create_media(settings.media),
     )
     bind_database(built.database)
     _runtime = built
@@ -88,3 +91,4 @@ async def stop_runtime() -> None:
     await current.counters.aclose()
     await current.payments.aclose()
     await current.notifier.aclose()
+    await current.media.aclose()

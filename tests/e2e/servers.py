@@ -27,12 +27,14 @@ def free_port() -> int:
 
 
 def server_environment(database_url: str, log_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment a test server runs in: its own database and log folder, cheap hashing."""
+    """The environment a test server runs in: its own database, log and image folders (the
+    images beside the logs), cheap hashing."""
     return (
         os.environ
         | {
             "DATABASE__URL": database_url,
             "LOG__DIRECTORY": str(log_dir),
+            "MEDIA__ROOT": str(log_dir.parent / "media"),
             "AUTH__PASSWORD_TIME_COST": "1",
             "AUTH__PASSWORD_MEMORY_KIB": "1024",
             # Tests drive many requests from one address; the limits have tests of their own.

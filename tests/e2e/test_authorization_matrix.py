@@ -19,6 +19,7 @@ from httpx import AsyncClient
 from src.application.users import ensure_admin_account
 from tests.e2e.helpers import API, PASSWORD, bearer, login, signed_in
 from tests.e2e.test_orders_api import ADDRESS
+from tests.image_files import image_file
 
 pytestmark = pytest.mark.database
 ROLES = ("anonymous", "buyer", "other_buyer", "seller", "other_seller", "admin")
@@ -35,8 +36,12 @@ BUYERS = {"anonymous": 401, "buyer": 200, "other_buyer": 200, "seller": 403,
           "other_seller": 403, "admin": 403}  # fmt: skip
 CART_OWNER = dict.fromkeys(ROLES, 404) | {"buyer": 200}
 
+# The body of an image upload: a multipart form with one file, not JSON.
+UPLOAD = "upload"
+PNG = image_file("PNG", (4, 4))
+
 # (method, path, body, {role: status}); {P}, {O_pending}, ... are filled from the world.
-MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("GET", "/products", None, PUBLIC),
     ("GET", "/products/{P}", None, PUBLIC),
     ("GET", "/categories", None, PUBLIC),
@@ -51,6 +56,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("PATCH", "/products/{V}/variants/{V_small}", {"price": 7}, PRODUCT_OWNER),
     ("DELETE", "/products/{V}/variants/{V_small}", None,
      PRODUCT_OWNER | {"seller": 204, "admin": 204}),
+    ("POST", "/products/{P}/images", UPLOAD, PRODUCT_OWNER | {"seller": 201, "admin": 201}),
+    ("DELETE", "/products/{P}/images/{I}", None, PRODUCT_OWNER | {"seller": 204, "admin": 204}),
     ("GET", "/users/me", None, SIGNED_IN),
     ("PATCH", "/users/me", {"fullName": "New Name"}, SIGNED_IN),
     ("GET", "/users", None, ADMIN_ONLY),
@@ -137,6 +144,11 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     del sizes["price"], sizes["stock"]
     variant_product = await call("POST", "/products", "seller", sizes)
     ids["V"], ids["V_small"] = variant_product["id"], variant_product["variants"][0]["id"]
+    image = await client.post(
+        f"{API}/products/{ids['P']}/images", headers=headers["seller"],
+        files={"file": ("p.png", PNG, "image/png")},
+    )  # fmt: skip
+    ids["I"] = image.json()["id"]
     order = {"items": [{"productId": ids["P"], "quantity": 1}], "shippingAddress": ADDRESS}
     for state in ("pending", "paid", "shipped"):
         ids[f"O_{state}"] = (await call("POST", "/orders", "buyer", order))["id"]
@@ -192,7 +204,7 @@ async def test_every_role_gets_what_the_contract_says(
     client: AsyncClient,
     method: str,
     path: str,
-    body: dict[str, Any] | None,
+    body: dict[str, Any] | str | None,
     expected: dict[str, int],
 ) -> None:
     assert set(expected) == set(ROLES)
@@ -200,8 +212,12 @@ async def test_every_role_gets_what_the_contract_says(
     shared = await world(client) if method == "GET" else None  # a read changes nothing
     for role in ROLES:  # a fresh world per role: an allowed write may change it
         headers, ids = shared or await world(client)
+        sent: dict[str, Any] = (
+            {"files": {"file": ("p.png", PNG, "image/png")}} if body == UPLOAD
+            else {"json": fill(body, ids)}
+        )  # fmt: skip
         response = await client.request(
-            method, f"{API}{fill(path, ids)}", headers=headers[role], json=fill(body, ids)
+            method, f"{API}{fill(path, ids)}", headers=headers[role], **sent
         )
         outcomes[role] = response.status_code
         if response.content and response.headers["content-type"].endswith("json"):

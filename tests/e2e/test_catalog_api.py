@@ -39,9 +39,10 @@ async def test_a_seller_lists_a_product_and_anyone_can_read_it(client: AsyncClie
     assert response.headers["location"] == f"{API}/products/{product['id']}"
     assert set(product) == {
         "id", "sellerId", "title", "description", "price", "currency", "stock", "category",
-        "status", "createdAt", "updatedAt", "rating", "options", "variants",
+        "status", "createdAt", "updatedAt", "rating", "options", "variants", "images",
     }  # fmt: skip
     assert product["rating"] == {"average": None, "count": 0}  # no review yet
+    assert product["images"] == []
     assert product["sellerId"] == seller["id"]
     assert (product["currency"], product["status"]) == ("USD", "active")
     public = await client.get(f"{API}/products/{product['id']}")

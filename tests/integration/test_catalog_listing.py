@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, event
 from src.application.auth import create_user
 from src.application.catalog import import_products, list_products
 from src.domain.catalog import Product, ProductFilter, ProductSort, ProductStatus, repository
+from src.domain.catalog.images import ProductImage
 from src.domain.catalog.rules import matches_words, query_words, words
 from src.domain.users import Role
 from src.infrastructure.database import current_session, transaction
@@ -252,10 +253,21 @@ async def test_a_listing_takes_the_same_statements_whatever_the_page_size(
             status=ProductStatus.ACTIVE,
             created_at=EPOCH + timedelta(seconds=index),
             updated_at=EPOCH,
+            images=tuple(
+                ProductImage(
+                    id=uuid4(),
+                    key=f"{uuid4().hex}.png",
+                    width=1 + each,
+                    height=2,
+                    content_type="image/png",
+                )
+                for each in range(1 + index % 5)
+            ),
         )
         for index in range(150)
     ]
     await import_products(products=catalog)
+    by_id = {product.id: product for product in catalog}
     statements: list[str] = []
 
     def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
@@ -271,6 +283,8 @@ async def test_a_listing_takes_the_same_statements_whatever_the_page_size(
                 product_filter=product_filter, sort=sort, limit=limit, cursor=None
             )
             assert len(page.items) == limit
+            assert [p.images for p in page.items] == [by_id[p.id].images for p in page.items]
+            assert all(p.images for p in page.items)
             counts.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
     finally:
         event.remove(engine, "before_cursor_execute", record)

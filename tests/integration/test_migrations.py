@@ -77,6 +77,20 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_the_models_describe(
     command.upgrade(config, "head")
     assert _inspect(empty_database_url, _schema_differences) == []
     assert _inspect(empty_database_url, _table_names) >= set(Base.metadata.tables)
+    assert _inspect(empty_database_url, _search_index_intact)
+
+
+def _search_index_intact(connection: Connection) -> bool:
+    """Whether the hand-written search index is all there (no later migration copied the
+    products table without its triggers)."""
+    if connection.dialect.name == "postgresql":
+        columns = {column["name"] for column in inspect(connection).get_columns("products")}
+        return "search_vector" in columns
+    triggers = connection.execute(
+        text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'products'")
+    )
+    return {row[0] for row in triggers} == {
+        "products_search_insert", "products_search_update", "products_search_delete"}  # fmt: skip
 
 
 def test_every_migration_can_be_undone_one_step_at_a_time(empty_database_url: str) -> None:
@@ -84,6 +98,8 @@ def test_every_migration_can_be_undone_one_step_at_a_time(empty_database_url: st
     command.upgrade(config, "head")
     while _inspect(empty_database_url, _table_names) - {"alembic_version"}:
         command.downgrade(config, "-1")
+        if "product_search" in _inspect(empty_database_url, _table_names):
+            assert _inspect(empty_database_url, _search_index_intact)
     command.upgrade(config, "head")
     assert _inspect(empty_database_url, _schema_differences) == []
 
@@ -94,7 +110,7 @@ def _reflected(connection: Connection, name: str) -> Table:
     types = {"id": Uuid(), "seller_id": Uuid(), "product_id": Uuid(), "variant_id": Uuid(),
              "order_id": Uuid(), "buyer_id": Uuid(), "options": JSON(),
              "shipping_address": JSON(), "created_at": UtcDateTime(),
-             "updated_at": UtcDateTime(), "paid_at": UtcDateTime()}  # fmt: skip
+             "updated_at": UtcDateTime(), "paid_at": UtcDateTime(), "images": JSON()}  # fmt: skip
     reflected = Table(name, MetaData(), autoload_with=connection)
     columns = [Column(c.name, types.get(c.name, c.type)) for c in reflected.columns]  # type: ignore[arg-type]
     return Table(name, MetaData(), *columns)
@@ -215,3 +231,35 @@ def test_word_search_indexes_existing_products_and_undoes_itself(
     assert _inspect(empty_database_url, _search_columns) == [(LAMP, "t\n"), (DESK, "t\n")]
     names = _inspect(empty_database_url, _table_names)
     assert not {name for name in names if name.startswith("product_search")}
+
+
+def _images_and_products(connection: Connection) -> tuple[list[Any], list[Any]]:
+    images, products = _reflected(connection, "product_images"), _reflected(connection, "products")
+    image = connection.execute(insert(images).values(
+        id=uuid4(), product_id=LAMP, position=0, storage_key="k.png", width=1, height=1,
+        content_type="image/png", byte_size=1, created_at=NOW,
+    ))  # fmt: skip
+    assert image.rowcount == 1
+    connection.commit()
+    return (
+        [tuple(row) for row in connection.execute(select(images.c.product_id, images.c.position))],
+        [tuple(row) for row in connection.execute(
+            select(products.c.id, products.c.images).order_by(products.c.price))],
+    )  # fmt: skip
+
+
+def test_images_migrate_existing_products_to_none_and_back(empty_database_url: str) -> None:
+    config = _alembic(empty_database_url)
+    command.upgrade(config, "5e1f0c7a9b21")
+    _inspect(empty_database_url, _shop_before_variants)
+    command.upgrade(config, "6a7c1e0d2b53")
+
+    command.upgrade(config, "b41d7e9c2f60")
+    images, products = _inspect(empty_database_url, _images_and_products)
+    # Existing products have no images; the table takes them, in position order.
+    assert products == [(LAMP, []), (DESK, [])]
+    assert images == [(LAMP, 0)]
+
+    command.downgrade(config, "6a7c1e0d2b53")
+    assert "product_images" not in _inspect(empty_database_url, _table_names)
+    assert _inspect(empty_database_url, _products) == [(LAMP, 4999, 5), (DESK, 30000, 0)]

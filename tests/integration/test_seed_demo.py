@@ -111,3 +111,11 @@ async def test_seeding_twice_leaves_the_same_demo_data(runtime: Runtime) -> None
     categories = await list_categories()
     assert [category.name for category in categories] == sorted([*demo.CATEGORIES, demo.CLOTHING])
     assert sum(category.product_count for category in categories) == demo.BATCH + 7
+    # A few products have two or three pictures, stored once however often the seed runs.
+    pictured = range(0, demo.IMAGED_UP_TO, demo.IMAGED_EVERY)
+    for number in pictured:
+        product = await get_product(product_id=demo.demo_product_id(number))
+        assert len(product.images) == 2 + number % 2
+        assert {(image.width, image.height) for image in product.images} == {(64, 64)}
+    unpictured = await get_product(product_id=demo.demo_product_id(1))
+    assert unpictured.images == ()

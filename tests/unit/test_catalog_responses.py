@@ -4,7 +4,12 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from src.domain.catalog import Product, ProductOption, ProductStatus, Variant
+from src.domain.catalog.images import ProductImage
 from src.presentation.rest.catalog_schemas import ProductResponse
+
+
+def links(key: str) -> str:
+    return f"https://cdn.example.com/{key}"
 
 
 def product(status: ProductStatus, **fields: object) -> Product:
@@ -33,6 +38,11 @@ def answer(product: Product) -> dict[str, object]:
              "stock": v.stock}
             for v in product.variants
         ],
+        "images": [
+            {"id": str(i.id), "url": f"https://cdn.example.com/{i.key}", "width": i.width,
+             "height": i.height, "contentType": i.content_type}
+            for i in product.images
+        ],
     }  # fmt: skip
 
 
@@ -60,18 +70,22 @@ def test_a_page_of_responses_answers_each_product_in_order_with_its_own_fields()
                 Variant(id=uuid4(), sku="G-S", options={"Größe": "S"}, price=900, stock=0),
                 Variant(id=uuid4(), sku="G-L", options={"Größe": "L"}, price=700, stock=4),
             ),
+            images=(
+                ProductImage(id=uuid4(), key="ab.png", width=6, height=1, content_type="image/png"),
+                ProductImage(id=uuid4(), key="c.jpg", width=3, height=9, content_type="image/jpeg"),
+            ),
         ),
     ]
-    page = ProductResponse.many(products)
+    page = ProductResponse.many(products, links)
     assert [each.model_dump(mode="json") for each in page] == [answer(p) for p in products]
     # With options, the lowest variant price and the total stock, whatever was given.
     assert (page[-1].price, page[-1].stock) == (700, 4)
-    assert ProductResponse.many([]) == []
+    assert ProductResponse.many([], links) == []
 
 
 def test_a_response_carries_every_field_in_camel_case_with_utc_times() -> None:
     lamp = product(ProductStatus.ARCHIVED)
-    assert ProductResponse.of(lamp).model_dump(mode="json") == {
+    assert ProductResponse.of(lamp, links).model_dump(mode="json") == {
         "id": str(lamp.id), "sellerId": str(lamp.seller_id), "title": "Brass desk lamp",
         "description": "Heavy", "price": 4999, "currency": "USD", "stock": 3,
         "category": "lighting", "status": "archived",
@@ -80,4 +94,5 @@ def test_a_response_carries_every_field_in_camel_case_with_utc_times() -> None:
         "options": [],
         "variants": [{"id": str(lamp.id), "sku": lamp.id.hex, "options": {}, "price": 4999,
                       "stock": 3}],
+        "images": [],
     }  # fmt: skip

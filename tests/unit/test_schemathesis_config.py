@@ -24,6 +24,7 @@ MEANING_BASED_422 = {
     "POST /api/v1/carts/{cart_id}/checkout",  # an empty cart, lines no longer on sale
     "POST /api/v1/auth/register",  # an email on a special-use domain
     "GET /api/v1/analytics/sellers/me/sales",  # from after to, or over 366 days
+    "POST /api/v1/products/{product_id}/images",  # a file that does not decode; 40+ megapixels
 }
 
 

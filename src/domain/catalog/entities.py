@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from src.domain.catalog.images import ProductImage
 from src.domain.entities import Entity
 from src.domain.ratings import Rating
 
@@ -68,6 +69,7 @@ class Product(Entity):
     # product's own price is its lowest variant price and its stock their sum.
     options: tuple[ProductOption, ...] = ()
     variants: tuple[Variant, ...] = ()
+    images: tuple[ProductImage, ...] = ()  # in upload order
 
     @model_validator(mode="before")
     @classmethod
@@ -107,6 +109,9 @@ class Product(Entity):
 
     def variant(self, variant_id: UUID) -> Variant | None:
         return next((each for each in self.variants if each.id == variant_id), None)
+
+    def image(self, image_id: UUID) -> ProductImage | None:
+        return next((each for each in self.images if each.id == image_id), None)
 
 
 class ProductSort(StrEnum):

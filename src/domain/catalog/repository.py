@@ -49,6 +49,7 @@ from src.domain.catalog.entities import (
     StockTaken,
     Variant,
 )
+from src.domain.catalog.images import ProductImage
 from src.domain.catalog.rules import (
     MAX_LISTED_CATEGORIES,
     MAX_QUERY_WORDS,
@@ -60,7 +61,11 @@ from src.domain.catalog.rules import (
 from src.domain.pagination import Fetched
 from src.domain.ratings import Rating
 from src.infrastructure.database import BaseRepository
-from src.infrastructure.database.tables import ProductsTable, ProductVariantsTable
+from src.infrastructure.database.tables import (
+    ProductImagesTable,
+    ProductsTable,
+    ProductVariantsTable,
+)
 from src.infrastructure.errors import Conflict
 
 _V = ProductVariantsTable
@@ -80,6 +85,7 @@ _COLUMNS = (
     ProductsTable.rating_count,
     ProductsTable.rating_total,
     ProductsTable.options,
+    ProductsTable.images,
 )
 _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
@@ -169,6 +175,21 @@ _NEXT_POSITION = select(func.coalesce(func.max(_V.position), -1) + 1).where(
     _V.product_id == bindparam("of_product")
 )
 _OF_PRODUCT = _V.product_id == ProductsTable.id
+_I = ProductImagesTable
+# A new image goes after the product's others: its position is one more than theirs.
+_INSERT_IMAGE = insert(_I).values(
+    position=select(func.coalesce(func.max(_I.position), -1) + 1)
+    .where(_I.product_id == bindparam("of_product"))
+    .scalar_subquery()
+)
+_REMOVE_IMAGE = delete(_I).where(
+    _I.id == bindparam("image_id"), _I.product_id == bindparam("of_product")
+)
+_SET_IMAGES = (
+    update(ProductsTable)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .values(images=bindparam("images", type_=ProductsTable.images.type))
+)
 # The product's summary of its variants, recomputed from them after a seller changes one.
 _SUMMARIZE = (
     update(ProductsTable)
@@ -244,8 +265,18 @@ def _to_products(
         fields["status"] = _STATUSES[fields["status"]]
         fields["options"] = _options_of(fields["options"]) if fields["options"] else ()
         fields["variants"] = tuple(variants[row.id])
+        fields["images"] = tuple(_image_of(image) for image in fields["images"] or ())
         values.append(fields)
     return _PRODUCTS.validate_python(values)
+
+
+def _image_of(stored: dict[str, Any]) -> dict[str, Any]:
+    return {**stored, "id": UUID(stored["id"])}
+
+
+def _images_column(images: Sequence[ProductImage]) -> list[dict[str, Any]]:
+    """The products row's copy of its images (JSON: the id as text)."""
+    return [image.model_dump() | {"id": str(image.id)} for image in images]
 
 
 def _variant_values(product: Product, variant: Variant, position: int) -> dict[str, Any]:
@@ -288,6 +319,7 @@ def _row_values(product: Product) -> dict[str, Any]:
         "updated_at": product.updated_at,
         "options": [option.model_dump() for option in product.options],
         "variant_count": len(product.variants),
+        "images": _images_column(product.images),
     }
 
 
@@ -591,6 +623,28 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def remove_variant(self, variant_id: UUID) -> None:
         await self._execute(_REMOVE_VARIANT, {"variant_id": variant_id})
 
+    async def add_image(
+        self, product: Product, image: ProductImage, *, byte_size: int, now: datetime
+    ) -> None:
+        """Store a new image of `product` (whose row the caller locked), after its others."""
+        await self._execute(
+            _INSERT_IMAGE,
+            {"id": image.id, "product_id": product.id, "of_product": product.id,
+             "storage_key": image.key, "width": image.width, "height": image.height,
+             "content_type": image.content_type, "byte_size": byte_size, "created_at": now},
+        )  # fmt: skip
+        await self._set_images(product.id, (*product.images, image))
+
+    async def remove_image(self, product: Product, image_id: UUID) -> None:
+        """Forget one of `product`'s images (whose row the caller locked)."""
+        await self._execute(_REMOVE_IMAGE, {"image_id": image_id, "of_product": product.id})
+        await self._set_images(product.id, [i for i in product.images if i.id != image_id])
+
+    async def _set_images(self, product_id: UUID, images: Sequence[ProductImage]) -> None:
+        await self._execute(
+            _SET_IMAGES, {"product_id": product_id, "images": _images_column(images)}
+        )
+
     async def summarize(self, product_id: UUID, *, now: datetime) -> None:
         """Set a product's price, stock and count of variants from its variants."""
         await self._execute(_SUMMARIZE, {"product_id": product_id, "now": now})
@@ -623,6 +677,7 @@ class ProductRepository(BaseRepository[ProductsTable]):
         options, its one variant follows its price and stock."""
         values = _row_values(product)
         del values["id"], values["created_at"], values["options"], values["variant_count"]
+        del values["images"]
         await self._execute(
             update(ProductsTable).where(ProductsTable.id == product.id).values(values)
         )

@@ -18,6 +18,7 @@ from src.infrastructure.errors.errors import (
     ServiceUnavailable,
     Unauthorized,
     Unprocessable,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "ServiceUnavailable",
     "Unauthorized",
     "Unprocessable",
+    "UnsupportedMediaType",
     "ValidationFailed",
 ]

@@ -87,6 +87,12 @@ class PayloadTooLarge(AppError):
     code = "payloadTooLarge"
 
 
+class UnsupportedMediaType(AppError):
+    """The request's body, or a file in it, is not of a type the operation takes."""
+
+    code = "unsupportedMediaType"
+
+
 class RateLimited(AppError):
     """Too many requests; try again after `retry_after` seconds."""
 

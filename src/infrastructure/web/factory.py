@@ -81,10 +81,12 @@ def create_app(
     tags: Sequence[dict[str, str]] = (),
     jobs: Sequence[PeriodicJob | Loop] = (),
     outbox_counts: Callable[[], Awaitable[dict[str, int]]] | None = None,
+    large_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
     """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root,
     running `jobs` in the background while it serves, and reporting `outbox_counts()` (the
-    events pending and dead) in `/metrics`."""
+    events pending and dead) in `/metrics`. Paths matching a pattern of `large_bodies`
+    (under the API prefix) take bodies of up to its size instead of `HTTP__MAX_BODY_BYTES`."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -125,7 +127,11 @@ def create_app(
     install_docs(app)
     install_openapi(app, api_prefix=API_PREFIX, servers=SERVERS)
     # Outermost last: every response gets its id; CORS headers go on refusals too.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.http.max_body_bytes,
+        larger=[(API_PREFIX + pattern, limit) for pattern, limit in large_bodies],
+    )
     app.add_middleware(
         RateLimitMiddleware,
         settings=settings.rate_limit,

@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections.abc import Sequence
 from uuid import uuid4
 
 from loguru import logger
@@ -106,21 +107,33 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over `max_bytes` with 413, by declared length or as they stream."""
+    """Refuses request bodies over `max_bytes` with 413, by declared length or as they stream;
+    paths matching one of `larger` (a pattern and its limit) have that limit instead."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, larger: Sequence[tuple[str, int]] = ()
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in larger]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        max_bytes = next(
+            (limit for pattern, limit in self.larger if pattern.fullmatch(path)),
+            self.default_bytes,
+        )
+        await self._limited(scope, receive, send, max_bytes)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         declared = _header(scope, b"content-length")
         if declared is not None and not declared.isdigit():
             await problem(400, "The Content-Length header is not a number")(scope, receive, send)
             return
-        if declared is not None and int(declared) > self.max_bytes:
+        if declared is not None and int(declared) > max_bytes:
             await problem(413, BodyTooLarge.DETAIL)(scope, receive, send)
             return
         received = 0
@@ -130,7 +143,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 

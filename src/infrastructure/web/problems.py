@@ -26,6 +26,7 @@ from src.infrastructure.errors import (
     ServiceUnavailable,
     Unauthorized,
     Unprocessable,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -44,6 +45,7 @@ STATUS_BY_ERROR: dict[type[AppError], int] = {
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     Unprocessable: 422,
     RateLimited: 429,
     ServiceUnavailable: 503,

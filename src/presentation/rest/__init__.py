@@ -7,6 +7,7 @@ from src.presentation.rest import (
     carts,
     catalog,
     health,
+    images,
     orders,
     reviews,
     shipping,
@@ -18,6 +19,7 @@ API_ROUTERS = (
     users.router,
     catalog.products,
     catalog.categories,
+    images.router,
     reviews.product_reviews,
     reviews.router,
     reviews.sellers,
@@ -28,7 +30,7 @@ API_ROUTERS = (
     analytics.router,
     admin.router,
 )
-ROOT_ROUTERS = (health.router,)
+ROOT_ROUTERS = (health.router, images.media)
 TAGS = (
     {"name": "auth", "description": "Registration, login, token refresh and logout"},
     {"name": "users", "description": "Accounts"},

@@ -16,7 +16,7 @@ from src.presentation.rest.catalog_schemas import (
     UpdateVariantRequest,
     VariantRequest,
 )
-from src.presentation.rest.deps import AsSellerOrAdmin, location
+from src.presentation.rest.deps import AsSellerOrAdmin, MediaUrls, location
 from src.presentation.rest.query import query_model, query_parameters
 from src.presentation.rest.schemas import PageResponse, problems
 
@@ -26,7 +26,7 @@ categories = APIRouter(prefix="/categories", tags=["catalog"])
 
 @products.get("", responses=problems(422), openapi_extra=query_parameters(ProductListQuery))
 async def list_products(
-    query: Annotated[ProductListQuery, query_model(ProductListQuery)],
+    query: Annotated[ProductListQuery, query_model(ProductListQuery)], links: MediaUrls
 ) -> PageResponse[ProductResponse]:
     """List active products.
 
@@ -38,21 +38,25 @@ async def list_products(
         limit=query.limit,
         cursor=query.cursor,
     )
-    return PageResponse.of(ProductResponse.many(page.items), page)
+    return PageResponse.of(ProductResponse.many(page.items, links), page)
 
 
 @products.get("/{product_id}", responses=problems(404, 422))
-async def read_product(product_id: UUID) -> ProductResponse:
+async def read_product(product_id: UUID, links: MediaUrls) -> ProductResponse:
     """Read a product.
 
     Unknown or archived → 404.
     """
-    return ProductResponse.of(await catalog.get_product(product_id=product_id))
+    return ProductResponse.of(await catalog.get_product(product_id=product_id), links)
 
 
 @products.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422))
 async def create_product(
-    body: CreateProductRequest, principal: AsSellerOrAdmin, request: Request, response: Response
+    body: CreateProductRequest,
+    principal: AsSellerOrAdmin,
+    request: Request,
+    response: Response,
+    links: MediaUrls,
 ) -> ProductResponse:
     """Put a product up for sale (sellers and admins).
 
@@ -72,12 +76,12 @@ async def create_product(
         variants=[variant.spec() for variant in body.variants],
     )
     response.headers["Location"] = location(request, read_product, product_id=product.id)
-    return ProductResponse.of(product)
+    return ProductResponse.of(product, links)
 
 
 @products.patch("/{product_id}", responses=problems(401, 403, 404, 422))
 async def update_product(
-    product_id: UUID, body: UpdateProductRequest, principal: AsSellerOrAdmin
+    product_id: UUID, body: UpdateProductRequest, principal: AsSellerOrAdmin, links: MediaUrls
 ) -> ProductResponse:
     """Change a product (its seller or an admin).
 
@@ -87,7 +91,7 @@ async def update_product(
     product = await catalog.update_product(
         principal=principal, product_id=product_id, changes=body.changes()
     )
-    return ProductResponse.of(product)
+    return ProductResponse.of(product, links)
 
 
 @products.delete(
@@ -109,9 +113,11 @@ async def archive_product(product_id: UUID, principal: AsSellerOrAdmin) -> None:
 async def add_variant(
     product_id: UUID,
     body: VariantRequest,
+    *,
     principal: AsSellerOrAdmin,
     request: Request,
     response: Response,
+    links: MediaUrls,
 ) -> ProductResponse:
     """Sell another combination of a product's options (its seller or an admin).
 
@@ -123,12 +129,16 @@ async def add_variant(
     product = await catalog.add_variant(principal=principal, product_id=product_id,
                                         spec=body.spec())  # fmt: skip
     response.headers["Location"] = location(request, read_product, product_id=product.id)
-    return ProductResponse.of(product)
+    return ProductResponse.of(product, links)
 
 
 @products.patch("/{product_id}/variants/{variant_id}", responses=problems(401, 403, 404, 409, 422))
 async def update_variant(
-    product_id: UUID, variant_id: UUID, body: UpdateVariantRequest, principal: AsSellerOrAdmin
+    product_id: UUID,
+    variant_id: UUID,
+    body: UpdateVariantRequest,
+    principal: AsSellerOrAdmin,
+    links: MediaUrls,
 ) -> ProductResponse:
     """Change a variant's SKU, price or stock (its product's seller or an admin).
 
@@ -138,7 +148,7 @@ async def update_variant(
     product = await catalog.update_variant(
         principal=principal, product_id=product_id, variant_id=variant_id, changes=body.changes()
     )
-    return ProductResponse.of(product)
+    return ProductResponse.of(product, links)
 
 
 @products.delete(

@@ -20,7 +20,9 @@ from src.domain.catalog import (
     VariantSpec,
 )
 from src.domain.catalog.entities import MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS
+from src.domain.catalog.images import MAX_IMAGES
 from src.domain.catalog.rules import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
+from src.presentation.rest.images_schemas import IMAGE_EXAMPLE, ImageResponse, MediaLinks
 from src.presentation.rest.reviews_schemas import RatingResponse
 from src.presentation.rest.schemas import (
     INT64_MAX,
@@ -322,6 +324,7 @@ class ProductResponse(ApiModel):
                             "stock": 12,
                         }
                     ],
+                    "images": [IMAGE_EXAMPLE],
                 }
             ]
         }
@@ -349,12 +352,16 @@ class ProductResponse(ApiModel):
         )
     )
 
-    @classmethod
-    def of(cls, product: Product) -> "ProductResponse":
-        return cls.many((product,))[0]
+    images: Annotated[list[ImageResponse], Documented(maxItems=MAX_IMAGES)] = Field(
+        description="Its pictures, in upload order"
+    )
 
     @classmethod
-    def many(cls, products: Sequence[Product]) -> list["ProductResponse"]:
+    def of(cls, product: Product, links: MediaLinks) -> "ProductResponse":
+        return cls.many((product,), links)[0]
+
+    @classmethod
+    def many(cls, products: Sequence[Product], links: MediaLinks) -> list["ProductResponse"]:
         """The responses for products, validated in one call.
 
         Each product's fields are passed as they are (`vars`): the names match, and pydantic
@@ -367,6 +374,9 @@ class ProductResponse(ApiModel):
                     "rating": {"average": rating.average, "count": rating.count},
                     "options": [vars(option) for option in product.options],
                     "variants": [vars(variant) for variant in product.variants],
+                    "images": [
+                        ImageResponse.fields(image, links(image.key)) for image in product.images
+                    ],
                 }
                 for product in products
                 for rating in (product.rating,)

@@ -1,5 +1,6 @@
 """Request dependencies shared by the routers."""
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
@@ -8,6 +9,7 @@ from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import OAuth2PasswordBearer
 
 from src.application.auth import authenticate
+from src.application.images import image_url
 from src.domain.users import Principal, Role
 from src.infrastructure.errors import Unauthorized
 from src.infrastructure.web import API_PREFIX
@@ -92,3 +94,11 @@ AsAdmin = Annotated[Principal, signed_in_as(Role.ADMIN)]
 AsBuyerOrAdmin = Annotated[Principal, signed_in_as(Role.BUYER, Role.ADMIN)]
 AsSellerOrAdmin = Annotated[Principal, signed_in_as(Role.SELLER, Role.ADMIN)]
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+async def media_links(request: Request) -> Callable[[str], str]:
+    """Stored images' public URLs, as the request that came in spells its origin."""
+    return functools.partial(image_url, origin=str(request.base_url))
+
+
+MediaUrls = Annotated[Callable[[str], str], Depends(media_links)]

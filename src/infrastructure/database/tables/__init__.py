@@ -1,7 +1,11 @@
 """ORM tables. Importing this package registers every table on `Base.metadata`."""
 
 from src.infrastructure.database.tables.carts import CartItemsTable, CartsTable
-from src.infrastructure.database.tables.catalog import ProductsTable, ProductVariantsTable
+from src.infrastructure.database.tables.catalog import (
+    ProductImagesTable,
+    ProductsTable,
+    ProductVariantsTable,
+)
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
@@ -24,6 +28,7 @@ __all__ = [
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "ProductImagesTable",
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",

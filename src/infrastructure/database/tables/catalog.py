@@ -66,6 +66,11 @@ class ProductsTable(Base):
         JSON().with_variant(JSONB(), "postgresql"), server_default=text("'[]'")
     )
     variant_count: Mapped[int] = mapped_column(server_default=text("1"))
+    # Its images' public fields (`[{"id", "key", "width", "height", "contentType"}]`) in
+    # upload order, kept in step with `product_images` in the transaction that changes them.
+    images: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), server_default=text("'[]'")
+    )
 
     __table_args__ = (
         CheckConstraint("price >= 1", name="price_positive"),
@@ -216,3 +221,23 @@ class ProductVariantsTable(Base):
         UniqueConstraint("seller_id", "sku"),
         Index("ix_product_variants_product_position", "product_id", "position"),
     )
+
+
+class ProductImagesTable(Base):
+    """A product's pictures, in upload order: what is stored where (the key the storage
+    names it by) and what it is. The product's row keeps their public fields in step
+    (`products.images`), so reading a product costs no statement more."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    product_id: Mapped[UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(32))
+    byte_size: Mapped[int]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_product_images_product_position", "product_id", "position"),)
