@@ -101,8 +101,13 @@ _PRODUCT_BY_ID = (
     .order_by(_V.position)
 )
 _PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update(of=ProductsTable)
-_PRODUCTS_BY_IDS = select(*_COLUMNS).where(
-    ProductsTable.id.in_(bindparam("product_ids", expanding=True))
+# Several products with their variants, in one statement: a row per variant, each product's
+# rows together.
+_PRODUCTS_BY_IDS = (
+    select(*_COLUMNS, *(column.label(f"variant_{column.key}") for column in _VARIANT_COLUMNS))
+    .join(_V, _V.product_id == ProductsTable.id)
+    .where(ProductsTable.id.in_(bindparam("product_ids", expanding=True)))
+    .order_by(ProductsTable.id, _V.position)
 )
 _QUANTITY = bindparam("quantity", type_=Integer)
 # One atomic statement per product, then one per variant: the stock is taken only if enough is
@@ -618,8 +623,15 @@ class ProductRepository(BaseRepository[ProductsTable]):
 
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The stored products among `product_ids`, whatever their status, by id."""
-        rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
-        return {product.id: product for product in await self._with_variants(rows.all())}
+        if not product_ids:
+            return {}
+        rows = (await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})).all()
+        firsts, variants = [], defaultdict(list)
+        for row in rows:
+            if row.id not in variants:
+                firsts.append(row)
+            variants[row.id].append(dict(zip(_VARIANT_FIELDS, row[_WIDTH:], strict=True)))
+        return {product.id: product for product in _to_products(firsts, variants)}
 
     async def _with_variants(self, rows: Sequence[Any]) -> list[Product]:
         """The products of rows, each with its variants, read in one statement."""
