@@ -93,9 +93,6 @@ _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
 _VARIANT_COLUMNS = (_V.id, _V.sku, _V.options, _V.price, _V.stock)
 _VARIANT_FIELDS = tuple(column.key for column in _VARIANT_COLUMNS)
-_PRODUCTS_BY_IDS = select(*_COLUMNS).where(
-    ProductsTable.id.in_(bindparam("product_ids", expanding=True))
-)
 _QUANTITY = bindparam("quantity", type_=Integer)
 # One atomic statement per product, then one per variant: the stock is taken only if enough is
 # left and the product is on sale, so no interleaving of orders can take it below zero. The
@@ -166,14 +163,11 @@ def _variant_documents(dialect: str) -> ColumnElement[Any]:
     return type_coerce(func.json_group_array(func.json(document)), JSON)
 
 
-def _product_by_id(dialect: str) -> Select[Any]:
-    """One product with its variants, in one statement and one row. Locking it
-    (`FOR UPDATE OF products`) takes the product's row alone, as every change of its
-    variants does first."""
+def _with_variant_documents(dialect: str) -> Select[Any]:
+    """Products with their variants, a row each. Locking them (`FOR UPDATE OF products`)
+    takes the products' rows alone, as every change of their variants does first."""
     variants = select(_variant_documents(dialect)).where(_V.product_id == ProductsTable.id)
-    return select(*_COLUMNS, variants.scalar_subquery().label("variants")).where(
-        ProductsTable.id == bindparam("product_id")
-    )
+    return select(*_COLUMNS, variants.scalar_subquery().label("variants"))
 
 
 def _variants_of(dialect: str) -> Select[Any]:
@@ -187,7 +181,16 @@ def _variants_of(dialect: str) -> Select[Any]:
 
 # Built once per dialect: a prepared statement's cache key is computed once, not per request.
 _DIALECTS = ("postgresql", "sqlite")
-_PRODUCT_BY_ID = {dialect: _product_by_id(dialect) for dialect in _DIALECTS}
+_PRODUCT_BY_ID = {
+    dialect: _with_variant_documents(dialect).where(ProductsTable.id == bindparam("product_id"))
+    for dialect in _DIALECTS
+}
+_PRODUCTS_BY_IDS = {
+    dialect: _with_variant_documents(dialect).where(
+        ProductsTable.id.in_(bindparam("product_ids", expanding=True))
+    )
+    for dialect in _DIALECTS
+}
 _PRODUCT_BY_ID_FOR_UPDATE = {
     dialect: statement.with_for_update(of=ProductsTable)
     for dialect, statement in _PRODUCT_BY_ID.items()
@@ -659,9 +662,15 @@ class ProductRepository(BaseRepository[ProductsTable]):
         return _to_products([row], {product_id: _in_seller_order(row.variants)})[0]
 
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
-        """The stored products among `product_ids`, whatever their status, by id."""
-        rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
-        return {product.id: product for product in await self._with_variants(rows.all())}
+        """The stored products among `product_ids`, whatever their status, by id, read with
+        their variants in one statement."""
+        if not product_ids:
+            return {}
+        rows = (
+            await self._execute(_PRODUCTS_BY_IDS[self.dialect], {"product_ids": list(product_ids)})
+        ).all()
+        variants = {row.id: _in_seller_order(row.variants) for row in rows}
+        return {product.id: product for product in _to_products(rows, variants)}
 
     async def _with_variants(self, rows: Sequence[Any]) -> list[Product]:
         """The products of rows, each with its variants, read in one statement."""

@@ -25,6 +25,26 @@ RowT = TypeVar("RowT")
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
 
 
+def upserts(
+    table: type[Base],
+    values: Mapping[str, ColumnElement[Any]],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> Mapping[str, Executable]:
+    """`INSERT … ON CONFLICT (unique) DO UPDATE SET update = the values given` into `table`,
+    by dialect name, built once (at import) since building one costs more than running it.
+    `values` are bind parameters or SQL expressions (a scalar subquery is evaluated only
+    when the row is inserted)."""
+    built: dict[str, Executable] = {}
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert)):
+        statement = dialect_insert(table).values(values)
+        built[name] = statement.on_conflict_do_update(
+            index_elements=unique, set_={column: statement.excluded[column] for column in update}
+        )
+    return built
+
+
 class BaseRepository(Generic[TableT]):
     """Typed access to one table; subclasses add finders that return domain entities."""
 
