@@ -28,7 +28,7 @@ from src.domain.webhooks.rules import concerns, delivery_body, settled
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.events import first_of, wake_relays_after_commit, wake_ups
 from src.infrastructure.runtime import runtime
-from src.infrastructure.webhooks import Attempt, WebhookSender
+from src.infrastructure.webhooks import Attempt, DeliverySender
 
 
 async def _sellers(events: Sequence[Event]) -> dict[UUID, frozenset[UUID]]:
@@ -105,7 +105,7 @@ class WebhookDispatcher:
     concurrency: int = 16
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 1.0
-    sender: WebhookSender | None = None  # None: the runtime's
+    sender: DeliverySender | None = None  # None: the runtime's
     clock: Callable[[], datetime] = utcnow
     _slots: asyncio.Semaphore = field(init=False, repr=False)
 
@@ -169,7 +169,7 @@ class WebhookDispatcher:
             secret = services.webhook_secrets.open(due.sealed_secret)
         except ValueError as error:
             return Attempt(False, error=str(error))
-        sender = self.sender or services.webhook_sender
+        sender: DeliverySender = self.sender or services.webhook_sender
         return await sender.send(
             url=due.url, secret=secret, message_id=str(due.id), body=due.body, now=self.clock()
         )

@@ -3,11 +3,17 @@ signing secrets sealed at rest."""
 
 from src.infrastructure.webhooks.addresses import Target, UrlRefused, refusal, resolve_target
 from src.infrastructure.webhooks.sealing import SECRET_PREFIX, SecretBox, new_signing_secret
-from src.infrastructure.webhooks.sender import Attempt, WebhookSender, signed_headers
+from src.infrastructure.webhooks.sender import (
+    Attempt,
+    DeliverySender,
+    WebhookSender,
+    signed_headers,
+)
 
 __all__ = [
     "SECRET_PREFIX",
     "Attempt",
+    "DeliverySender",
     "SecretBox",
     "Target",
     "UrlRefused",

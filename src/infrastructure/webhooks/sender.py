@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import httpx
 from standardwebhooks import Webhook
@@ -35,6 +36,14 @@ class Attempt:
     succeeded: bool
     status: int | None = None
     error: str | None = None
+
+
+class DeliverySender(Protocol):
+    """What the delivery worker sends through (`WebhookSender`, or a fake in tests)."""
+
+    async def send(
+        self, *, url: str, secret: str, message_id: str, body: str, now: datetime
+    ) -> Attempt: ...
 
 
 def signed_headers(secret: str, message_id: str, sent_at: datetime, body: str) -> dict[str, str]:
