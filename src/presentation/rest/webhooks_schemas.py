@@ -11,6 +11,7 @@ from src.domain.webhooks import Delivery, DeliveryStatus, Endpoint, Topic
 from src.domain.webhooks.entities import MAX_DESCRIPTION, MAX_TOPICS, MAX_URL
 from src.presentation.rest.schemas import (
     INT32_MAX,
+    NO_NUL,
     ApiModel,
     Documented,
     PageCursor,
@@ -79,9 +80,9 @@ class WebhookResponse(ApiModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_ENDPOINT_EXAMPLE]})
 
     id: UUID
-    url: Annotated[str, Documented(minLength=1, maxLength=MAX_URL)]
+    url: Annotated[str, Documented(minLength=1, maxLength=MAX_URL, pattern=URL_PATTERN)]
     events: Annotated[list[Topic], Documented(minItems=1, maxItems=MAX_TOPICS)]
-    description: Annotated[str, Documented(maxLength=MAX_DESCRIPTION)]
+    description: Annotated[str, Documented(maxLength=MAX_DESCRIPTION, pattern=NO_NUL)]
     created_at: datetime
 
     @classmethod
@@ -100,8 +101,8 @@ class CreatedWebhookResponse(WebhookResponse):
         json_schema_extra={"examples": [_ENDPOINT_EXAMPLE | {"secret": SECRET_EXAMPLE}]}
     )
 
-    secret: Annotated[str, Documented(pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$")] = Field(
-        description="Signs every delivery (Standard Webhooks). Shown this once: keep it."
+    secret: Annotated[str, Documented(maxLength=100, pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$")] = (
+        Field(description="Signs every delivery (Standard Webhooks). Shown this once: keep it.")
     )
 
     @classmethod
@@ -139,8 +140,8 @@ class DeliveryResponse(ApiModel):
     last_status: Annotated[int, sent_integer(100, 599)] | None = Field(
         description="The HTTP status the receiver last answered; null if it never answered"
     )
-    last_error: Annotated[str, Documented(maxLength=MAX_ERROR_SHOWN)] | None = Field(
-        description="Why the last attempt failed; null if it did not"
+    last_error: Annotated[str, Documented(maxLength=MAX_ERROR_SHOWN, pattern=NO_NUL)] | None = (
+        Field(description="Why the last attempt failed; null if it did not")
     )
     next_attempt_at: datetime | None = Field(
         description="When a pending delivery is tried next; null once succeeded or dead"
