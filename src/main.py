@@ -15,6 +15,7 @@ from src.application.idempotency import purge_expired_keys
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.relay import Relay
+from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
 from src.config import Settings, get_settings
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
@@ -27,6 +28,7 @@ SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
     subscriber("provider-settle", PaymentUnsettled, settle_payment),
     *NOTIFICATIONS,
+    WEBHOOKS,
 ]
 
 
@@ -42,6 +44,22 @@ def create_relay(settings: Settings) -> Relay:
             first_backoff=timedelta(seconds=outbox.first_backoff_seconds),
             max_attempts=outbox.max_attempts,
         ),
+    )
+
+
+def create_dispatcher(settings: Settings) -> WebhookDispatcher:
+    """The webhook delivery worker, timed as the settings say."""
+    webhooks = settings.webhooks
+    return WebhookDispatcher(
+        RetryPolicy(
+            first_backoff=timedelta(seconds=webhooks.first_backoff_seconds),
+            max_backoff=timedelta(seconds=webhooks.max_backoff_seconds),
+            max_attempts=webhooks.max_attempts,
+            jitter=0.2,
+        ),
+        concurrency=webhooks.concurrency,
+        lease=timedelta(seconds=webhooks.lease_seconds),
+        poll_seconds=webhooks.poll_seconds,
     )
 
 
@@ -61,6 +79,7 @@ def create_marketplace(settings: Settings) -> FastAPI:
     ]
     if settings.outbox.relay_in_app:
         jobs.append(Loop("deliver outbox events", create_relay(settings).run))
+        jobs.append(Loop("send webhook deliveries", create_dispatcher(settings).run))
     # An image upload's body is its file (checked exactly as it streams) and the form around it.
     uploads = (r"/products/[^/]+/images", settings.media.max_bytes + MAX_OTHER_BYTES + 1024)
     return create_app(

@@ -12,6 +12,7 @@ from src.presentation.rest import (
     reviews,
     shipping,
     users,
+    webhooks,
 )
 
 API_ROUTERS = (
@@ -28,6 +29,7 @@ API_ROUTERS = (
     shipping.order_shipments,
     shipping.shipments,
     analytics.router,
+    webhooks.router,
     admin.router,
 )
 ROOT_ROUTERS = (health.router, images.media)
@@ -40,6 +42,7 @@ TAGS = (
     {"name": "orders", "description": "Placing, paying for, reading and cancelling orders"},
     {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
     {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
+    {"name": "webhooks", "description": "Signed deliveries of events to sellers' receivers"},
     {"name": "admin", "description": "Administration: domain events and dead letters"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )

@@ -17,6 +17,10 @@ from src.infrastructure.database.tables.payments import PaymentsTable
 from src.infrastructure.database.tables.reviews import ReviewsTable
 from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
+from src.infrastructure.database.tables.webhooks import (
+    WebhookDeliveriesTable,
+    WebhookEndpointsTable,
+)
 
 __all__ = [
     "CartItemsTable",
@@ -35,4 +39,6 @@ __all__ = [
     "ReviewsTable",
     "ShipmentsTable",
     "UsersTable",
+    "WebhookDeliveriesTable",
+    "WebhookEndpointsTable",
 ]
