@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from src.application.commission import rates_for_order
 from src.application.events import raise_event
 from src.application.listing import Listing
 from src.application.payments import queue_refund
@@ -55,7 +56,8 @@ async def place_order(
     Stock is taken product by product in id order, and within a product variant by variant
     in id order, each by one conditional UPDATE (the product's first, which locks it), so
     that concurrent orders lock rows in the same order and cannot deadlock. The first stock
-    that cannot be had aborts the transaction, undoing the rest.
+    that cannot be had aborts the transaction, undoing the rest. Each item keeps the
+    commission rate in force now, whatever the rates become later.
     """
     ensure_can_order(principal)
     check_cart(lines)
@@ -76,7 +78,11 @@ async def place_order(
             if variant is None:
                 raise await _refusal(products, lines)
             chosen[i] = variant
-    items = snapshot_items(lines, taken, [chosen[i] for i in range(len(lines))])
+    rates = await rates_for_order(
+        sellers={got.seller_id for got in taken.values()},
+        categories={got.category for got in taken.values()},
+    )
+    items = snapshot_items(lines, taken, [chosen[i] for i in range(len(lines))], rates)
     currency = check_single_currency([product.currency for product in taken.values()])
     now = utcnow()
     order = Order(

@@ -8,6 +8,7 @@ from src.presentation.rest import (
     catalog,
     health,
     images,
+    money,
     orders,
     reviews,
     shipping,
@@ -29,6 +30,7 @@ API_ROUTERS = (
     shipping.shipments,
     analytics.router,
     admin.router,
+    money.rates,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (

@@ -7,6 +7,7 @@ from src.infrastructure.database.tables.catalog import (
     ProductVariantsTable,
 )
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
+from src.infrastructure.database.tables.money import CommissionRatesTable
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
@@ -21,6 +22,7 @@ from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTa
 __all__ = [
     "CartItemsTable",
     "CartsTable",
+    "CommissionRatesTable",
     "EventReceiptsTable",
     "IdempotencyKeysTable",
     "OrderItemsTable",
