@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 from src.application.commission import rates_for_order
 from src.application.events import raise_event
+from src.application.ledger import record_cancellation
 from src.application.listing import Listing
 from src.application.payments import queue_refund
 from src.domain.catalog import ProductRepository, StockTaken, Variant
@@ -131,7 +132,8 @@ async def list_orders(
 @transaction
 async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
     """Cancel an order before it ships: its items go back in stock and, if it was paid, its
-    charge is refunded (once, after the cancel commits)."""
+    charge is refunded (once, after the cancel commits) and its sellers' payouts are taken
+    back in the ledger."""
     orders = OrderRepository()
     order = ensure_visible(principal, await orders.get(order_id, for_update=True))
     ensure_may(principal, OrderAction.CANCEL, order)
@@ -147,5 +149,7 @@ async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
         await products.lock(item.product_id)
         await products.return_stock(item.product_id, item.variant_id, item.quantity)
     refunded = order.status is OrderStatus.PAID and await queue_refund(order)
+    if order.status is OrderStatus.PAID:
+        await record_cancellation(order, utcnow())
     await raise_event(OrderCancelled(order_id=order.id, buyer_id=order.buyer_id, refunded=refunded))
     return cancelled

@@ -7,7 +7,12 @@ from src.infrastructure.database.tables.catalog import (
     ProductVariantsTable,
 )
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
-from src.infrastructure.database.tables.money import CommissionRatesTable
+from src.infrastructure.database.tables.money import (
+    CommissionRatesTable,
+    LedgerEntriesTable,
+    PendingFundsTable,
+    SellerBalancesTable,
+)
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
@@ -25,16 +30,19 @@ __all__ = [
     "CommissionRatesTable",
     "EventReceiptsTable",
     "IdempotencyKeysTable",
+    "LedgerEntriesTable",
     "OrderItemsTable",
     "OrderSellersTable",
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "PendingFundsTable",
     "ProductImagesTable",
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
     "ReviewsTable",
+    "SellerBalancesTable",
     "ShipmentsTable",
     "UsersTable",
 ]
