@@ -111,6 +111,7 @@ _TAKE_STOCK = (
         ProductsTable.title,
         ProductsTable.currency,
         ProductsTable.variant_count,
+        ProductsTable.category,
     )
 )
 _TAKE_VARIANT_STOCK = (
@@ -695,7 +696,9 @@ class ProductRepository(BaseRepository[ProductsTable]):
         row = result.one_or_none()
         if row is None:
             return None
-        return StockTaken(row.id, row.seller_id, row.title, row.currency, row.variant_count)
+        return StockTaken(
+            row.id, row.seller_id, row.title, row.currency, row.variant_count, row.category
+        )
 
     async def take_variant_stock(
         self, product_id: UUID, variant_id: UUID | None, quantity: int
