@@ -64,8 +64,10 @@ async def new_shop() -> tuple[Principal, list[Product]]:
         for role in (Role.BUYER, Role.SELLER)
     ]  # fmt: skip
     now = datetime.now(UTC)
-    common: dict[str, Any] = {"seller_id": seller.id, "description": "", "currency": "USD", "category": "c",
-              "status": ProductStatus.ACTIVE, "created_at": now, "updated_at": now}  # fmt: skip
+    common: dict[str, Any] = {
+        "seller_id": seller.id, "description": "", "currency": "USD", "category": "c",
+        "status": ProductStatus.ACTIVE, "created_at": now, "updated_at": now,
+    }  # fmt: skip
     lamp = Product(id=uuid4(), title="Lamp", price=1250, stock=6, **common)
     shirt = Product(
         id=uuid4(), title="Shirt", price=1, stock=0, **common,
