@@ -313,6 +313,25 @@ async def test_20_checkouts_of_one_cart_at_once_make_one_order(http: httpx.Async
     assert (await stock_of(http, lamp), await stock_of(http, desk)) == (48, 47)
 
 
+async def test_40_adds_to_one_cart_at_once_lose_none(http: httpx.AsyncClient) -> None:
+    """Each add locks the cart, then reads its lines: none reads lines from before the
+    previous add committed, so no quantity is lost and no line made twice."""
+    seller = await account(http, "seller")
+    lamp, desk = await product(http, seller, stock=50), await product(http, seller, stock=50)
+    cart = (await http.post(f"{API}/carts")).json()["id"]
+
+    answers = await asyncio.gather(*(
+        http.post(f"{API}/carts/{cart}/items", json={"productId": each, "quantity": 1})
+        for each in [lamp, desk] * 20
+    ))  # fmt: skip
+
+    assert Counter(answer.status_code for answer in answers) == {200: 40}
+    read = (await http.get(f"{API}/carts/{cart}")).json()
+    assert sorted((item["productId"], item["quantity"]) for item in read["items"]) == sorted(
+        [(lamp, 20), (desk, 20)]
+    )
+
+
 async def send_and_hang_up(
     base_url: str, token: str, path: str, body: object,
     *, once: Callable[[], Awaitable[bool]] | None = None,
