@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from src.application.carts import purge_abandoned_carts
 from src.application.events import count_undelivered, subscriber
 from src.application.idempotency import purge_expired_keys
+from src.application.ledger import release_due_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.relay import Relay
+from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
 from src.config import Settings, get_settings
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
@@ -27,6 +29,7 @@ SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
     subscriber("provider-settle", PaymentUnsettled, settle_payment),
     *NOTIFICATIONS,
+    WEBHOOKS,
 ]
 
 
@@ -45,6 +48,22 @@ def create_relay(settings: Settings) -> Relay:
     )
 
 
+def create_dispatcher(settings: Settings) -> WebhookDispatcher:
+    """The webhook delivery worker, timed as the settings say."""
+    webhooks = settings.webhooks
+    return WebhookDispatcher(
+        RetryPolicy(
+            first_backoff=timedelta(seconds=webhooks.first_backoff_seconds),
+            max_backoff=timedelta(seconds=webhooks.max_backoff_seconds),
+            max_attempts=webhooks.max_attempts,
+            jitter=0.2,
+        ),
+        concurrency=webhooks.concurrency,
+        lease=timedelta(seconds=webhooks.lease_seconds),
+        poll_seconds=webhooks.poll_seconds,
+    )
+
+
 def create_marketplace(settings: Settings) -> FastAPI:
     """The marketplace app for `settings`, with its background work."""
     jobs: list[Loop | PeriodicJob] = [
@@ -58,9 +77,15 @@ def create_marketplace(settings: Settings) -> FastAPI:
             every_seconds=settings.carts.purge_interval_seconds,
             run=purge_abandoned_carts,
         ),
+        PeriodicJob(
+            "release sellers' held funds",
+            every_seconds=settings.payouts.release_interval_seconds,
+            run=release_due_funds,
+        ),
     ]
     if settings.outbox.relay_in_app:
         jobs.append(Loop("deliver outbox events", create_relay(settings).run))
+        jobs.append(Loop("send webhook deliveries", create_dispatcher(settings).run))
     # An image upload's body is its file (checked exactly as it streams) and the form around it.
     uploads = (r"/products/[^/]+/images", settings.media.max_bytes + MAX_OTHER_BYTES + 1024)
     return create_app(

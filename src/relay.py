@@ -1,4 +1,5 @@
-"""The outbox relay on its own: `python -m src.relay`.
+"""The outbox relay, and the webhook delivery worker beside it, on their own:
+`python -m src.relay`.
 
 For deployments that run relays apart from the web workers (set `OUTBOX__RELAY_IN_APP=false`
 for those). Any number may run at once, on any hosts: they share the work through the
@@ -13,7 +14,7 @@ from loguru import logger
 from src.config import get_settings
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.runtime import start_runtime, stop_runtime
-from src.main import create_relay
+from src.main import create_dispatcher, create_relay
 
 
 async def serve() -> None:
@@ -26,7 +27,9 @@ async def serve() -> None:
         loop.add_signal_handler(signum, stop.set)
     logger.info("outbox relay started")
     try:
-        await create_relay(settings).run(stop)  # finishes the round in hand, then returns
+        # Each finishes the work in hand, then returns.
+        relay, dispatcher = create_relay(settings), create_dispatcher(settings)
+        await asyncio.gather(relay.run(stop), dispatcher.run(stop))
     finally:
         await stop_runtime()
         logger.info("outbox relay stopped")

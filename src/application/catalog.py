@@ -6,6 +6,7 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID, uuid4
 
+from src.application.events import raise_event
 from src.application.listing import Listing
 from src.domain.catalog import (
     CategorySummary,
@@ -20,6 +21,7 @@ from src.domain.catalog import (
     VariantChanges,
     VariantSpec,
 )
+from src.domain.catalog.events import ProductArchived
 from src.domain.catalog.rules import (
     check_filter,
     check_new_variant,
@@ -161,6 +163,7 @@ async def archive_product(*, principal: Principal, product_id: UUID) -> None:
     """Take a product off sale for good; orders that hold it keep their snapshot."""
     products, product = await managed_product(principal, product_id)
     await products.save(product.changed(status=ProductStatus.ARCHIVED, updated_at=utcnow()))
+    await raise_event(ProductArchived(product_id=product.id, seller_id=product.seller_id))
 
 
 @transaction(readonly=True)

@@ -89,6 +89,20 @@ class CartsSettings(BaseModel):
     purge_interval_seconds: int = Field(default=3600, ge=1)
 
 
+class CommissionSettings(BaseModel):
+    # The platform's share of each sale, in basis points (1000 = 10 %), until an admin sets
+    # one with `PUT /admin/commission-rates/default`: a stored default wins over this.
+    default_rate_bps: int = Field(default=1000, ge=0, le=10_000)
+
+
+class PayoutsSettings(BaseModel):
+    # How long a seller's payout for an order stays pending after its shipment is delivered
+    # (returns and disputes), before it becomes available.
+    hold_seconds: int = Field(default=604_800, ge=0)
+    # How often each worker moves the funds whose hold is over to available.
+    release_interval_seconds: int = Field(default=300, ge=1)
+
+
 class OutboxSettings(BaseModel):
     # The relay delivers right after a commit that recorded events, and polls this often too.
     poll_seconds: float = Field(default=1.0, gt=0)
@@ -180,6 +194,31 @@ class MediaSettings(BaseModel):
     s3_region: str = "us-east-1"
 
 
+class WebhooksSettings(BaseModel):
+    """Sellers' and admins' webhook receivers: how deliveries are sealed, sent and retried."""
+
+    # Seals each endpoint's signing secret at rest, so that a copy of the database alone
+    # cannot sign. Empty: a key derived from AUTH__SECRET_KEY (set this one to rotate that
+    # without losing the endpoints' secrets); at least 32 characters in production.
+    secret_key: SecretStr = SecretStr("")
+    # Lets receivers be plain http and on private or loopback addresses: for tests and demos
+    # only, refused in production.
+    allow_private_http: bool = False
+    # A failed delivery is retried after this long, doubling (with jitter) up to the maximum.
+    first_backoff_seconds: float = Field(default=5.0, gt=0)
+    max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    # Attempts of one delivery before it is dead (its endpoint's owner may redeliver it).
+    max_attempts: int = Field(default=8, ge=1)
+    # How long a receiver has to answer, and how much of its answer is read.
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_response_bytes: int = Field(default=4096, ge=0)
+    # Deliveries in flight at once per worker, so that slow receivers hold up only a slot each.
+    concurrency: int = Field(default=16, ge=1)
+    # How long a worker holds a delivery it took before another may take it over.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -194,12 +233,15 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = RateLimitSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     carts: CartsSettings = CartsSettings()
+    commission: CommissionSettings = CommissionSettings()
+    payouts: PayoutsSettings = PayoutsSettings()
     outbox: OutboxSettings = OutboxSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
     payments: PaymentsSettings = PaymentsSettings()
     notifications: NotificationsSettings = NotificationsSettings()
     media: MediaSettings = MediaSettings()
+    webhooks: WebhooksSettings = WebhooksSettings()
 
     @model_validator(mode="after")
     def _refuse_development_stand_ins_in_production(self) -> Self:
@@ -213,6 +255,12 @@ class Settings(BaseSettings):
         if not self.payments.provider_url:
             # The in-process fake approves any card and charges nobody.
             raise ValueError("PAYMENTS__PROVIDER_URL must name the payment provider in production")
+        sealing = self.webhooks.secret_key.get_secret_value()
+        if sealing and (sealing == DEVELOPMENT_SECRET or len(sealing) < 32):  # noqa: PLR2004
+            raise ValueError("WEBHOOKS__SECRET_KEY must be at least 32 characters in production")
+        if self.webhooks.allow_private_http:
+            # Webhook URLs could then reach the deployment's own network (SSRF).
+            raise ValueError("WEBHOOKS__ALLOW_PRIVATE_HTTP must not be true in production")
         return self
 
 

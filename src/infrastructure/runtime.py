@@ -17,6 +17,7 @@ from src.infrastructure.pagination import CursorCodec
 from src.infrastructure.payments import PaymentGateway, create_payment_gateway
 from src.infrastructure.rate_limit import CounterStore, Throttle, create_counter_store
 from src.infrastructure.security import PasswordHasher, TokenCodec
+from src.infrastructure.webhooks import SecretBox, WebhookSender
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class Runtime:
     payments: PaymentGateway
     notifier: NotificationSender
     media: Media
+    webhook_secrets: SecretBox
+    webhook_sender: WebhookSender
 
 
 _runtime: Runtime | None = None
@@ -74,6 +77,15 @@ def start_runtime(settings: Settings) -> Runtime:
         payments=create_payment_gateway(settings.payments),
         notifier=create_notification_sender(settings.notifications),
         media=create_media(settings.media),
+        webhook_secrets=SecretBox(
+            settings.webhooks.secret_key.get_secret_value()
+            or f"derived from the auth key: {auth.secret_key.get_secret_value()}"
+        ),
+        webhook_sender=WebhookSender(
+            timeout_seconds=settings.webhooks.timeout_seconds,
+            max_response_bytes=settings.webhooks.max_response_bytes,
+            allow_private=settings.webhooks.allow_private_http,
+        ),
     )
     bind_database(built.database)
     _runtime = built
@@ -92,3 +104,4 @@ async def stop_runtime() -> None:
     await current.payments.aclose()
     await current.notifier.aclose()
     await current.media.aclose()
+    await current.webhook_sender.aclose()

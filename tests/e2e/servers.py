@@ -138,6 +138,19 @@ def stand_in_mail(smtp_port: int | None = None) -> Iterator[tuple[int, str]]:
 
 
 @contextmanager
+def stand_in_receiver(port: int, secret: str, *, stall_seconds: float = 2.0) -> Iterator[str]:
+    """The stand-in webhook receiver (`python -m mock.webhooks`) on `port`, verifying with
+    `secret`, in its own process; yields its base URL."""
+    command = [
+        sys.executable, "-m", "mock.webhooks", "--port", str(port), "--secret", secret,
+        "--stall-seconds", str(stall_seconds),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with _process(command, None, f"{url}/health", "the stand-in webhook receiver"):
+        yield url
+
+
+@contextmanager
 def _process(
     command: list[str], environment: dict[str, str] | None, health_url: str, what: str
 ) -> Iterator[subprocess.Popen[bytes]]:

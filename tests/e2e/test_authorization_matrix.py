@@ -35,6 +35,11 @@ PRODUCT_OWNER = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 2
 BUYERS = {"anonymous": 401, "buyer": 200, "other_buyer": 200, "seller": 403,
           "other_seller": 403, "admin": 403}  # fmt: skip
 CART_OWNER = dict.fromkeys(ROLES, 404) | {"buyer": 200}
+SELLERS_AND_ADMINS = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
+                      "other_seller": 200, "admin": 200}  # fmt: skip
+# A webhook endpoint (W, the seller's): its owner and admins; other sellers must not learn it.
+WEBHOOK_OWNER = SELLERS_AND_ADMINS | {"other_seller": 404}
+HOOK_URL = "https://93.184.215.14/hooks"  # public, given as an address: no DNS needed
 
 # The body of an image upload: a multipart form with one file, not JSON.
 UPLOAD = "upload"
@@ -109,15 +114,30 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("POST", "/carts/{B}/checkout", {"shippingAddress": ADDRESS},
      {"anonymous": 401, "buyer": 201, "other_buyer": 404, "seller": 403,
       "other_seller": 403, "admin": 403}),
+    ("POST", "/webhooks", {"url": HOOK_URL, "events": ["order.paid"]},
+     SELLERS_AND_ADMINS | {"seller": 201, "other_seller": 201, "admin": 201}),
+    ("GET", "/webhooks", None, SELLERS_AND_ADMINS),
+    ("GET", "/webhooks/{W}", None, WEBHOOK_OWNER),
+    ("DELETE", "/webhooks/{W}", None, WEBHOOK_OWNER | {"seller": 204, "admin": 204}),
+    ("GET", "/webhooks/{W}/deliveries", None, WEBHOOK_OWNER),
+    ("POST", "/webhooks/{W}/deliveries/{random}/redeliver", None,
+     WEBHOOK_OWNER | {"seller": 404, "admin": 404}),
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
+    ("GET", "/admin/commission-rates", None, ADMIN_ONLY),
+    ("PUT", "/admin/commission-rates/default", {"rateBps": 900}, ADMIN_ONLY),
+    ("PUT", "/admin/commission-rates/categories/{category}", {"rateBps": 900}, ADMIN_ONLY),
+    ("DELETE", "/admin/commission-rates/categories/{category}", None, ADMIN_ONLY | {"admin": 204}),
+    ("PUT", "/admin/commission-rates/sellers/{seller_id}", {"rateBps": 900}, ADMIN_ONLY),
+    ("DELETE", "/admin/commission-rates/sellers/{seller_id}", None,
+     ADMIN_ONLY | {"admin": 204}),
 ]  # fmt: skip
 
 
 async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Tokens by role, and the ids the paths name."""
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    ids: dict[str, str] = {"random": str(uuid4())}
+    ids: dict[str, str] = {"random": str(uuid4()), "category": "c"}
     for role in ("buyer", "other_buyer", "seller", "other_seller"):
         user, token = await signed_in(client, role=role.removeprefix("other_"))
         headers[role] = bearer(token)
@@ -172,6 +192,12 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     ids["B"] = (await call("POST", "/carts", "buyer"))["id"]
     cart = await call("POST", f"/carts/{ids['B']}/items", "buyer", line)
     ids["B_item"] = cart["items"][0]["id"]
+    # Subscribed to a topic nothing raises yet, so that the world sends nothing anywhere.
+    hook = {"url": HOOK_URL, "events": ["payout.paid"]}
+    ids["W"] = (await call("POST", "/webhooks", "seller", hook))["id"]
+    rate = {"rateBps": 500}
+    await call("PUT", "/admin/commission-rates/categories/c", "admin", rate)
+    await call("PUT", f"/admin/commission-rates/sellers/{ids['seller_id']}", "admin", rate)
     return headers, ids
 
 

@@ -101,3 +101,16 @@ def test_env_default_lists_every_setting_and_loads_cleanly(
     settings = Settings(_env_file=path)
     assert settings.environment is Environment.DEVELOPMENT
     assert settings.database.url.startswith("sqlite+aiosqlite:///")
+
+
+def test_production_refuses_private_http_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("AUTH__SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PAYMENTS__PROVIDER_URL", "https://payments.example.com")
+    monkeypatch.setenv("WEBHOOKS__ALLOW_PRIVATE_HTTP", "true")
+    with pytest.raises(ValidationError, match="WEBHOOKS__ALLOW_PRIVATE_HTTP"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("WEBHOOKS__ALLOW_PRIVATE_HTTP", "false")
+    monkeypatch.setenv("WEBHOOKS__SECRET_KEY", "short")
+    with pytest.raises(ValidationError, match="WEBHOOKS__SECRET_KEY"):
+        Settings(_env_file=None)

@@ -17,16 +17,26 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Exponential backoff, doubled at each failed attempt up to a cap, for so many attempts."""
+    """Exponential backoff, doubled at each failed attempt up to a cap, for so many attempts.
+
+    `jitter` spreads each wait over ±that share of it (`jittered_backoff`), so that receivers
+    that failed together are not all retried together."""
 
     first_backoff: timedelta = timedelta(seconds=2)
     max_backoff: timedelta = timedelta(minutes=10)
     max_attempts: int = 10
+    jitter: float = 0.0
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after the `attempts`-th failed attempt (the first is 1)."""
         # A bounded exponent: past the cap the product need only be large, not exact.
         return min(self.first_backoff * (1 << min(max(attempts - 1, 0), 20)), self.max_backoff)
+
+    def jittered_backoff(self, attempts: int, draw: float) -> timedelta:
+        """`backoff`, scaled by a factor within ±`jitter` that `draw` (in [0, 1)) picks;
+        never past `max_backoff`."""
+        factor = 1 - self.jitter + 2 * self.jitter * min(max(draw, 0.0), 1.0)
+        return min(self.backoff(attempts) * factor, self.max_backoff)
 
     def gives_up(self, attempts: int) -> bool:
         return attempts >= self.max_attempts

@@ -93,6 +93,29 @@ class BaseRepository(Generic[TableT]):
         )
         return bool(await self._execute_count(statement, values))
 
+    async def _upsert(
+        self,
+        values: Mapping[str, Any],
+        *,
+        unique: Sequence[str],
+        replace: Sequence[str] = (),
+        add: Sequence[str] = (),
+    ) -> None:
+        """Insert a row into this repository's table or, when its `unique` columns match a
+        stored row, update that row in the same statement: `replace` columns take the new
+        values, `add` columns grow by them (`SET n = n + excluded.n`). One `INSERT … ON
+        CONFLICT … DO UPDATE` on both databases, so concurrent writers queue on the row and
+        no increment is lost."""
+        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = dialect_insert(self.table)
+        table = self.table.__table__
+        changes = {name: statement.excluded[name] for name in replace} | {
+            name: table.c[name] + statement.excluded[name] for name in add
+        }
+        await self._execute(
+            statement.on_conflict_do_update(index_elements=unique, set_=changes), values
+        )
+
     @property
     def dialect(self) -> str:
         """The name of the database's dialect: `sqlite` or `postgresql`."""

@@ -8,10 +8,12 @@ from src.presentation.rest import (
     catalog,
     health,
     images,
+    money,
     orders,
     reviews,
     shipping,
     users,
+    webhooks,
 )
 
 API_ROUTERS = (
@@ -28,7 +30,9 @@ API_ROUTERS = (
     shipping.order_shipments,
     shipping.shipments,
     analytics.router,
+    webhooks.router,
     admin.router,
+    money.rates,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (
@@ -40,6 +44,7 @@ TAGS = (
     {"name": "orders", "description": "Placing, paying for, reading and cancelling orders"},
     {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
     {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
+    {"name": "webhooks", "description": "Signed deliveries of events to sellers' receivers"},
     {"name": "admin", "description": "Administration: domain events and dead letters"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )

@@ -7,6 +7,12 @@ from src.infrastructure.database.tables.catalog import (
     ProductVariantsTable,
 )
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
+from src.infrastructure.database.tables.money import (
+    CommissionRatesTable,
+    LedgerEntriesTable,
+    PendingFundsTable,
+    SellerBalancesTable,
+)
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
@@ -17,22 +23,32 @@ from src.infrastructure.database.tables.payments import PaymentsTable
 from src.infrastructure.database.tables.reviews import ReviewsTable
 from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
+from src.infrastructure.database.tables.webhooks import (
+    WebhookDeliveriesTable,
+    WebhookEndpointsTable,
+)
 
 __all__ = [
     "CartItemsTable",
     "CartsTable",
+    "CommissionRatesTable",
     "EventReceiptsTable",
     "IdempotencyKeysTable",
+    "LedgerEntriesTable",
     "OrderItemsTable",
     "OrderSellersTable",
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "PendingFundsTable",
     "ProductImagesTable",
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
     "ReviewsTable",
+    "SellerBalancesTable",
     "ShipmentsTable",
     "UsersTable",
+    "WebhookDeliveriesTable",
+    "WebhookEndpointsTable",
 ]
