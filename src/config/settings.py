@@ -204,6 +204,14 @@ class WebhooksSettings(BaseModel):
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
 
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        # A lease that ran out while its attempt is still waiting for an answer would let a
+        # second worker send the same delivery at the same time.
+        if self.lease_seconds <= self.timeout_seconds:
+            raise ValueError("WEBHOOKS__LEASE_SECONDS must be more than WEBHOOKS__TIMEOUT_SECONDS")
+        return self
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(

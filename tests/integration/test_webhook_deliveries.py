@@ -29,6 +29,7 @@ from src.domain.webhooks import (
 )
 from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import WebhookEndpointsTable
+from src.infrastructure.errors import NotFound
 from src.infrastructure.runtime import Runtime
 from src.infrastructure.webhooks import Attempt
 from tests.e2e.helpers import PASSWORD, new_email
@@ -238,3 +239,12 @@ async def test_a_receiver_that_never_answers_holds_up_nobody_else(runtime: Runti
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
             await running
+
+
+async def test_removing_an_endpoint_removes_its_deliveries(runtime: Runtime) -> None:
+    seller, mine = await some_deliveries(2)
+    assert len(await log(seller, mine)) == 2
+    await webhooks.delete_endpoint(principal=seller, endpoint_id=mine)
+    assert await _due(utcnow()) == []
+    with pytest.raises(NotFound):
+        await log(seller, mine)
