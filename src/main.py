@@ -58,6 +58,7 @@ def create_dispatcher(settings: Settings) -> WebhookDispatcher:
             jitter=0.2,
         ),
         concurrency=webhooks.concurrency,
+        per_endpoint=webhooks.concurrency_per_endpoint,
         lease=timedelta(seconds=webhooks.lease_seconds),
         poll_seconds=webhooks.poll_seconds,
     )

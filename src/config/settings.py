@@ -200,6 +200,8 @@ class WebhooksSettings(BaseModel):
     max_response_bytes: int = Field(default=4096, ge=0)
     # Deliveries in flight at once per worker, so that slow receivers hold up only a slot each.
     concurrency: int = Field(default=16, ge=1)
+    # Of those, at most this many to any one endpoint, so a slow receiver leaves room for others.
+    concurrency_per_endpoint: int = Field(default=4, ge=1)
     # How long a worker holds a delivery it took before another may take it over.
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)

@@ -78,6 +78,7 @@ class DueDelivery:
 
     id: UUID
     lease_id: UUID  # the claim it was taken under: what its outcome is recorded against
+    endpoint_id: UUID
     url: str
     sealed_secret: str
     body: str
