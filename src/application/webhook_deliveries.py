@@ -53,9 +53,10 @@ async def make_deliveries(events: Sequence[Event]) -> frozenset[UUID]:
     """Store the deliveries of `events` to every endpoint they concern, in one transaction;
     the ids of the events done."""
     webhooks = WebhookRepository()
-    endpoints = await webhooks.subscribers_of([event.topic for event in events])
+    sellers = await _sellers(events)
+    owners = frozenset().union(*sellers.values())
+    endpoints = await webhooks.subscribers_of({event.topic for event in events}, owners)
     if endpoints:
-        sellers = await _sellers(events)
         made = [
             NewDelivery(endpoint.id, event.id, event.topic,
                         delivery_body(event.topic, event.created_at, event.payload))

@@ -8,12 +8,12 @@ out. An attempt's outcome is recorded only while it is still that worker's attem
 """
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from src.domain.pagination import Fetched, fetched_items
 from src.domain.webhooks.entities import (
@@ -118,10 +118,16 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
         rows = await self._execute(statement)
         return fetched_items([_to_endpoint(row) for row in rows], _KEY)
 
-    async def subscribers_of(self, topics: Sequence[str]) -> list[Endpoint]:
-        """Every endpoint subscribed to any of `topics`."""
+    async def subscribers_of(
+        self, topics: Collection[str], owners: Collection[UUID]
+    ) -> list[Endpoint]:
+        """The endpoints subscribed to any of `topics` that receive everything or belong to
+        one of `owners`."""
         wanted = set(topics)
-        rows = await self._execute(select(*_ENDPOINT).order_by(_E.id))
+        statement = select(*_ENDPOINT).where(
+            or_(_E.receives_all.is_(True), _E.owner_id.in_(sorted(set(owners))))
+        )
+        rows = await self._execute(statement.order_by(_E.id))
         return [e for e in map(_to_endpoint, rows) if wanted.intersection(e.topics)]
 
     async def add_deliveries(self, deliveries: Sequence[NewDelivery], now: datetime) -> None:
