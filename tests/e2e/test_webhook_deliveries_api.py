@@ -30,10 +30,12 @@ def settings(database_url: str) -> Settings:
 
 
 async def deliveries(client: AsyncClient, token: str, endpoint: str, count: int) -> Any:
+    """The endpoint's deliveries, once `count` of them were attempted and the failure of
+    their attempt recorded."""
     for _ in range(200):
         page = await client.get(f"{API}/webhooks/{endpoint}/deliveries", headers=bearer(token))
         items = page.json()["items"]
-        if len(items) >= count and all(item["attempts"] for item in items):
+        if len(items) >= count and all(item["attempts"] and item["lastError"] for item in items):
             return items
         await asyncio.sleep(0.05)
     raise AssertionError(f"fewer than {count} attempted deliveries: {items}")
