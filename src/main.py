@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from src.application.carts import purge_abandoned_carts
 from src.application.events import count_undelivered, subscriber
 from src.application.idempotency import purge_expired_keys
+from src.application.ledger import release_due_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.relay import Relay
@@ -76,6 +77,11 @@ def create_marketplace(settings: Settings) -> FastAPI:
             "purge abandoned guest carts",
             every_seconds=settings.carts.purge_interval_seconds,
             run=purge_abandoned_carts,
+        ),
+        PeriodicJob(
+            "release sellers' held funds",
+            every_seconds=settings.payouts.release_interval_seconds,
+            run=release_due_funds,
         ),
     ]
     if settings.outbox.relay_in_app:

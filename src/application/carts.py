@@ -22,7 +22,7 @@ from src.domain.carts.rules import (
     with_quantity,
     without_line,
 )
-from src.domain.catalog import ProductRepository
+from src.domain.catalog import Product, ProductRepository
 from src.domain.clock import utcnow
 from src.domain.orders import Order, OrderRepository, ShippingAddress
 from src.domain.users import Principal, Role
@@ -34,9 +34,13 @@ from src.infrastructure.runtime import runtime
 _PURGE_BATCH = 500
 
 
+async def _products_of(cart: Cart, *also: UUID) -> dict[UUID, Product]:
+    """The cart's products, and those named, read in one statement."""
+    return await ProductRepository().get_many(list({i.product_id for i in cart.items}.union(also)))
+
+
 async def _priced(cart: Cart) -> PricedCart:
-    products = await ProductRepository().get_many(list({i.product_id for i in cart.items}))
-    return priced(cart, products)
+    return priced(cart, await _products_of(cart))
 
 
 def _new_cart(buyer_id: UUID | None) -> Cart:
@@ -106,9 +110,10 @@ async def add_item(
 ) -> PricedCart:
     """Add some of a variant (None: a product's only one) to a cart: to its line if it has one."""
     cart = await _changeable(principal, cart_id)
-    product, variant = chosen_variant(await ProductRepository().get(product_id), variant_id)
-    changed = with_line(cart, product, variant, quantity, line_id=uuid4(), now=utcnow())
-    return await _priced(await CartRepository().save(changed))
+    products = await _products_of(cart, product_id)  # the product added, and the cart's others
+    product, variant = chosen_variant(products.get(product_id), variant_id)
+    changed, line = with_line(cart, product, variant, quantity, line_id=uuid4(), now=utcnow())
+    return priced(await CartRepository().save_line(changed, line), products)
 
 
 @transaction
@@ -116,14 +121,14 @@ async def change_item(
     *, principal: Principal | None, cart_id: UUID, item_id: UUID, quantity: int
 ) -> PricedCart:
     cart = await _changeable(principal, cart_id)
-    changed = with_quantity(cart, item_id, quantity, now=utcnow())
-    return await _priced(await CartRepository().save(changed))
+    changed, line = with_quantity(cart, item_id, quantity, now=utcnow())
+    return await _priced(await CartRepository().save_line(changed, line))
 
 
 @transaction
 async def remove_item(*, principal: Principal | None, cart_id: UUID, item_id: UUID) -> None:
     cart = await _changeable(principal, cart_id)
-    await CartRepository().save(without_line(cart, item_id, now=utcnow()))
+    await CartRepository().save_without_line(without_line(cart, item_id, now=utcnow()), item_id)
 
 
 @transaction

@@ -4,7 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from src.application.commission import rates_for_order
 from src.application.events import raise_event
+from src.application.ledger import record_cancellation
 from src.application.listing import Listing
 from src.application.payments import queue_refund
 from src.domain.catalog import ProductRepository, StockTaken, Variant
@@ -55,7 +57,8 @@ async def place_order(
     Stock is taken product by product in id order, and within a product variant by variant
     in id order, each by one conditional UPDATE (the product's first, which locks it), so
     that concurrent orders lock rows in the same order and cannot deadlock. The first stock
-    that cannot be had aborts the transaction, undoing the rest.
+    that cannot be had aborts the transaction, undoing the rest. Each item keeps the
+    commission rate in force now, whatever the rates become later.
     """
     ensure_can_order(principal)
     check_cart(lines)
@@ -76,7 +79,11 @@ async def place_order(
             if variant is None:
                 raise await _refusal(products, lines)
             chosen[i] = variant
-    items = snapshot_items(lines, taken, [chosen[i] for i in range(len(lines))])
+    rates = await rates_for_order(
+        sellers={got.seller_id for got in taken.values()},
+        categories={got.category for got in taken.values()},
+    )
+    items = snapshot_items(lines, taken, [chosen[i] for i in range(len(lines))], rates)
     currency = check_single_currency([product.currency for product in taken.values()])
     now = utcnow()
     order = Order(
@@ -125,7 +132,8 @@ async def list_orders(
 @transaction
 async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
     """Cancel an order before it ships: its items go back in stock and, if it was paid, its
-    charge is refunded (once, after the cancel commits)."""
+    charge is refunded (once, after the cancel commits) and its sellers' payouts are taken
+    back in the ledger."""
     orders = OrderRepository()
     order = ensure_visible(principal, await orders.get(order_id, for_update=True))
     ensure_may(principal, OrderAction.CANCEL, order)
@@ -141,5 +149,7 @@ async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
         await products.lock(item.product_id)
         await products.return_stock(item.product_id, item.variant_id, item.quantity)
     refunded = order.status is OrderStatus.PAID and await queue_refund(order)
+    if order.status is OrderStatus.PAID:
+        await record_cancellation(order, utcnow())
     await raise_event(OrderCancelled(order_id=order.id, buyer_id=order.buyer_id, refunded=refunded))
     return cancelled

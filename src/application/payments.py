@@ -15,6 +15,7 @@ cancelled meanwhile). So no order stays charged but unpaid, whether or not the b
 from uuid import UUID
 
 from src.application.events import raise_event
+from src.application.ledger import record_sales
 from src.domain.clock import utcnow
 from src.domain.orders import Order, OrderAction, OrderRepository, OrderStatus
 from src.domain.orders.events import OrderPaid
@@ -89,7 +90,8 @@ async def settle_payment(_event_id: UUID, event: PaymentUnsettled) -> None:
 
 @transaction
 async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
-    """Mark the order paid by `charge`; if it was cancelled meanwhile, give the money back."""
+    """Mark the order paid by `charge`, and each seller's payout pending in the ledger; if
+    it was cancelled meanwhile, give the money back."""
     orders, payments = OrderRepository(), PaymentRepository()
     order = await orders.get(order_id, for_update=True)
     if order is None:
@@ -102,6 +104,7 @@ async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
         await payments.record_charge(
             order_id, charge_id=charge.id, amount=charge.amount, currency=charge.currency, now=now
         )
+        await record_sales(paid, now)
         await raise_event(
             OrderPaid(order_id=paid.id, buyer_id=paid.buyer_id, seller_ids=sorted(paid.seller_ids))
         )

@@ -3,6 +3,7 @@
 from uuid import UUID, uuid4
 
 from src.application.events import raise_event
+from src.application.ledger import start_hold
 from src.domain.clock import utcnow
 from src.domain.orders import Order, OrderRepository, OrderStatus
 from src.domain.orders.events import OrderDelivered, OrderShipped
@@ -42,14 +43,17 @@ async def ship_order(
 @transaction
 async def deliver_shipment(*, principal: Principal, shipment_id: UUID) -> Shipment:
     """Mark a shipment delivered (its seller or an admin); the order is delivered once all
-    of its shipments are."""
+    of its shipments are. The seller's payout for the order is held from now, then released
+    by `release_due_funds`."""
     found, order = await _visible(principal, shipment_id, lock_order=True)
     shipments = ShipmentRepository()
     shipment = await shipments.get(found.id)  # as it is now that the order is locked
     if shipment is None:
         raise ProgrammingError(f"shipment {shipment_id} vanished; shipments are never deleted")
     ensure_can_deliver(principal, shipment)
-    delivered = await shipments.mark_delivered(shipment, utcnow())
+    now = utcnow()
+    delivered = await shipments.mark_delivered(shipment, now)
+    await start_hold(order.id, shipment.seller_id, now)
     await _follow_shipments(order, await shipments.of_order(order.id))
     return delivered
 

@@ -89,6 +89,20 @@ class CartsSettings(BaseModel):
     purge_interval_seconds: int = Field(default=3600, ge=1)
 
 
+class CommissionSettings(BaseModel):
+    # The platform's share of each sale, in basis points (1000 = 10 %), until an admin sets
+    # one with `PUT /admin/commission-rates/default`: a stored default wins over this.
+    default_rate_bps: int = Field(default=1000, ge=0, le=10_000)
+
+
+class PayoutsSettings(BaseModel):
+    # How long a seller's payout for an order stays pending after its shipment is delivered
+    # (returns and disputes), before it becomes available.
+    hold_seconds: int = Field(default=604_800, ge=0)
+    # How often each worker moves the funds whose hold is over to available.
+    release_interval_seconds: int = Field(default=300, ge=1)
+
+
 class OutboxSettings(BaseModel):
     # The relay delivers right after a commit that recorded events, and polls this often too.
     poll_seconds: float = Field(default=1.0, gt=0)
@@ -229,6 +243,8 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = RateLimitSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     carts: CartsSettings = CartsSettings()
+    commission: CommissionSettings = CommissionSettings()
+    payouts: PayoutsSettings = PayoutsSettings()
     outbox: OutboxSettings = OutboxSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()

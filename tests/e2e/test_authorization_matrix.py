@@ -124,13 +124,20 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
      WEBHOOK_OWNER | {"seller": 404, "admin": 404}),
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
+    ("GET", "/admin/commission-rates", None, ADMIN_ONLY),
+    ("PUT", "/admin/commission-rates/default", {"rateBps": 900}, ADMIN_ONLY),
+    ("PUT", "/admin/commission-rates/categories/{category}", {"rateBps": 900}, ADMIN_ONLY),
+    ("DELETE", "/admin/commission-rates/categories/{category}", None, ADMIN_ONLY | {"admin": 204}),
+    ("PUT", "/admin/commission-rates/sellers/{seller_id}", {"rateBps": 900}, ADMIN_ONLY),
+    ("DELETE", "/admin/commission-rates/sellers/{seller_id}", None,
+     ADMIN_ONLY | {"admin": 204}),
 ]  # fmt: skip
 
 
 async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Tokens by role, and the ids the paths name."""
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    ids: dict[str, str] = {"random": str(uuid4())}
+    ids: dict[str, str] = {"random": str(uuid4()), "category": "c"}
     for role in ("buyer", "other_buyer", "seller", "other_seller"):
         user, token = await signed_in(client, role=role.removeprefix("other_"))
         headers[role] = bearer(token)
@@ -188,6 +195,9 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     # Subscribed to a topic nothing raises yet, so that the world sends nothing anywhere.
     hook = {"url": HOOK_URL, "events": ["payout.paid"]}
     ids["W"] = (await call("POST", "/webhooks", "seller", hook))["id"]
+    rate = {"rateBps": 500}
+    await call("PUT", "/admin/commission-rates/categories/c", "admin", rate)
+    await call("PUT", f"/admin/commission-rates/sellers/{ids['seller_id']}", "admin", rate)
     return headers, ids
 
 

@@ -239,8 +239,9 @@ async def test_checkout_makes_the_order_once(shop: Shop) -> None:
         2500,
         "pendingPayment",
     )
-    assert order["sellers"] == [{"sellerId": shop.seller["id"], "subtotal": 2500,
-                                 "commission": 0, "payout": 2500}]  # fmt: skip
+    assert order["sellers"] == [
+        {"sellerId": shop.seller["id"], "subtotal": 2500, "commission": 250, "payout": 2250}
+    ]  # the default 10 %
     assert await shop.stock(lamp) == 3
 
     again = await shop.checkout(cart)  # a retry after a lost answer

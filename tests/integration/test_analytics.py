@@ -70,7 +70,7 @@ def history(
         items = [
             OrderItem(product_id=products[p].id, seller_id=products[p].seller_id, title="t",
                       unit_price=price, quantity=quantity, variant_id=products[p].id,
-                      sku=products[p].id.hex, options={})
+                      sku=products[p].id.hex, options={}, commission_rate_bps=0)
             for p, quantity, price in lines
         ]  # fmt: skip
         was_paid = status in SOLD or (status is OrderStatus.CANCELLED and days_ago % 2 == 0)

@@ -110,6 +110,7 @@ def test_a_created_or_listed_resource_links_to_the_operations_taking_its_ids(
     shipment = shipped["201"]["links"]
     assert set(shipment) == {
         "readShipment", "deliverShipment", "readSeller",
+        "setSellerCommissionRate", "removeSellerCommissionRate",
         "readOrder", "cancelOrder", "payOrder", "shipOrder", "listOrderShipments",
     }  # fmt: skip
     assert shipment["readOrder"]["parameters"] == {"order_id": "$response.body#/orderId"}

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from src.domain.catalog import Product, ProductStatus, StockTaken
+from src.domain.money import CommissionRates
 from src.domain.orders import (
     CartLine,
     Order,
@@ -78,7 +79,7 @@ def test_delivered_and_cancelled_are_final() -> None:
 def item(**fields: Any) -> OrderItem:
     product_id = uuid4()
     values: dict[str, Any] = {"product_id": product_id, "title": "x", "variant_id": product_id,
-              "sku": product_id.hex, "options": {}}  # fmt: skip
+              "sku": product_id.hex, "options": {}, "commission_rate_bps": 0}  # fmt: skip
     return OrderItem(**values | fields)
 
 
@@ -189,12 +190,16 @@ def test_a_refusal_names_the_first_product_short_of_stock_and_what_is_left() -> 
 def test_items_snapshot_each_product_in_cart_order() -> None:
     first, second = lamp(title="A", price=7), lamp(title="B", price=9, seller_id=OTHER)
     lines = [CartLine(product_id=second.id, quantity=2), CartLine(product_id=first.id, quantity=1)]
-    taken = {p.id: StockTaken(p.id, p.seller_id, p.title, p.currency, 1) for p in (first, second)}
+    taken = {
+        p.id: StockTaken(p.id, p.seller_id, p.title, p.currency, 1, p.category)
+        for p in (first, second)
+    }
     variants = [second.variants[0], first.variants[0]]
-    items = snapshot_items(lines, taken, variants)
+    items = snapshot_items(lines, taken, variants, CommissionRates(1000, sellers={OTHER: 250}))
     assert [(i.title, i.unit_price, i.quantity, i.seller_id) for i in items] == [
         ("B", 9, 2, OTHER), ("A", 7, 1, SELLER),
     ]  # fmt: skip
+    assert [i.commission_rate_bps for i in items] == [250, 1000]  # the rate in force now
     assert [(i.variant_id, i.sku, i.options) for i in items] == [
         (second.id, second.id.hex, {}), (first.id, first.id.hex, {}),
     ]  # fmt: skip

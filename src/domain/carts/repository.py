@@ -5,19 +5,27 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, update
 
 from src.domain.carts.entities import Cart, CartItem, CartStatus
-from src.infrastructure.database import BaseRepository
+from src.infrastructure.database import BaseRepository, upserts
 from src.infrastructure.database.tables import CartItemsTable, CartsTable
 
 _C, _I = CartsTable, CartItemsTable
 _CART_COLUMNS = (_C.id, _C.buyer_id, _C.status, _C.currency, _C.order_id, _C.created_at,
                  _C.updated_at)  # fmt: skip
 _ITEM_COLUMNS = (_I.id, _I.product_id, _I.variant_id, _I.quantity, _I.unit_price)
-_CART = select(*_CART_COLUMNS).where(_C.id == bindparam("cart_id"))
-_CART_FOR_UPDATE = _CART.with_for_update()
-_ITEMS = select(*_ITEM_COLUMNS).where(_I.cart_id == bindparam("cart_id")).order_by(_I.position)
+# A cart with its lines, in one statement: a row per line (one with no line for an empty
+# cart). Locking takes the cart's row, as every change of its lines does first.
+_CART = (
+    select(*_CART_COLUMNS, *(column.label(f"item_{column.key}") for column in _ITEM_COLUMNS))
+    .outerjoin(_I, _I.cart_id == _C.id)
+    .where(_C.id == bindparam("cart_id"))
+    .order_by(_I.position)
+)
+_CART_FOR_UPDATE = _CART.with_for_update(of=_C)
+_WIDTH = len(_CART_COLUMNS)
+_ITEM_FIELDS = tuple(column.key for column in _ITEM_COLUMNS)
 _OPEN_CART_OF = select(_C.id).where(
     _C.buyer_id == bindparam("buyer_id"), _C.status == CartStatus.OPEN.value
 )
@@ -33,7 +41,21 @@ _SAVE = (
     )
 )
 _DROP_ITEMS = delete(_I).where(_I.cart_id == bindparam("cart_id"))
+_DROP_ITEM = delete(_I).where(_I.id == bindparam("item_id"), _I.cart_id == bindparam("cart_id"))
 _INSERT_ITEMS = insert(_I)
+# One line, new (after the others) or changed (keeping its place).
+_LINE_FIELDS = ("id", "cart_id", "product_id", "variant_id", "quantity", "unit_price")
+_AFTER_THE_OTHERS = (
+    select(func.coalesce(func.max(_I.position) + 1, 0))
+    .where(_I.cart_id == bindparam("cart_id"))
+    .scalar_subquery()
+)
+_SAVE_LINE = upserts(
+    _I,
+    {name: bindparam(name) for name in _LINE_FIELDS} | {"position": _AFTER_THE_OTHERS},
+    unique=["id"],
+    update=["quantity", "unit_price"],
+)
 _REMOVE = delete(_C).where(_C.id == bindparam("cart_id"))
 # The predicate of the partial index that keeps a buyer to one open cart, as ON CONFLICT
 # names it.
@@ -73,15 +95,16 @@ class CartRepository(BaseRepository[CartsTable]):
     async def get(self, cart_id: UUID, *, for_update: bool = False) -> Cart | None:
         """The cart with its lines; `for_update` locks it until commit."""
         statement = _CART_FOR_UPDATE if for_update else _CART
-        row = (await self._execute(statement, {"cart_id": cart_id})).one_or_none()
-        if row is None:
+        rows = (await self._execute(statement, {"cart_id": cart_id})).all()
+        if not rows:
             return None
-        items = (await self._execute(_ITEMS, {"cart_id": cart_id})).all()
+        row = rows[0]
+        items = (dict(zip(_ITEM_FIELDS, line[_WIDTH:], strict=True)) for line in rows)
         return Cart(
             id=row.id,
             buyer_id=row.buyer_id,
             status=CartStatus(row.status),
-            items=tuple(CartItem(**item._mapping) for item in items),
+            items=tuple(CartItem(**item) for item in items if item["id"] is not None),
             currency=row.currency,
             order_id=row.order_id,
             created_at=row.created_at,
@@ -105,6 +128,19 @@ class CartRepository(BaseRepository[CartsTable]):
                     for position, item in enumerate(cart.items)
                 ],
             )
+        return cart
+
+    async def save_line(self, cart: Cart, item: CartItem) -> Cart:
+        """Store the cart's fields and one of its lines, new or changed (the others are as
+        stored): one row written, not all of them."""
+        await self._execute(_SAVE, {"cart_id": cart.id} | _cart_values(cart))
+        await self._execute(_SAVE_LINE[self.dialect], {"cart_id": cart.id, **item.model_dump()})
+        return cart
+
+    async def save_without_line(self, cart: Cart, item_id: UUID) -> Cart:
+        """Store the cart's fields, and delete one of its lines."""
+        await self._execute(_SAVE, {"cart_id": cart.id} | _cart_values(cart))
+        await self._execute(_DROP_ITEM, {"cart_id": cart.id, "item_id": item_id})
         return cart
 
     async def remove(self, cart_id: UUID) -> None:

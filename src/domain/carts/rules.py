@@ -77,12 +77,20 @@ def chosen_variant(product: Product | None, variant_id: UUID | None) -> tuple[Pr
     return product, variant
 
 
-def _too_many(quantity: int) -> ValidationFailed:
-    return ValidationFailed(
-        f"A line holds at most {MAX_LINE_QUANTITY}",
+def ensure_line_quantity(quantity: int) -> int:
+    """A line holds 1..1000 of its variant: the quantity, or a 422 naming `quantity`."""
+    if 1 <= quantity <= MAX_LINE_QUANTITY:
+        return quantity
+    raise ValidationFailed(
+        f"A line holds 1 to {MAX_LINE_QUANTITY}",
         errors=[FieldError(("body", "quantity"),
-                           f"the line would hold {quantity}, at most {MAX_LINE_QUANTITY}")],
+                           f"the line would hold {quantity}, 1 to {MAX_LINE_QUANTITY}")],
     )  # fmt: skip
+
+
+def merged_quantity(kept: int, added: int) -> int:
+    """Two lines of one variant merged: their quantities add up, capped at 1000."""
+    return min(kept + added, MAX_LINE_QUANTITY)
 
 
 def _check_currency(cart: Cart, currency: str, field: str) -> None:
@@ -105,23 +113,26 @@ def _check_line_count(count: int) -> None:
 def with_line(
     cart: Cart, product: Product, variant: Variant, quantity: int, *, line_id: UUID,
     now: datetime,
-) -> Cart:  # fmt: skip
-    """The cart with `quantity` more of a variant: added to its line if it has one."""
+) -> tuple[Cart, CartItem]:  # fmt: skip
+    """The cart with `quantity` more of a variant (added to its line if it has one, else a
+    new line `line_id`), and that line as it is now."""
     _check_currency(cart, product.currency, "productId")
     items = list(cart.items)
     for index, item in enumerate(items):
         if item.variant_id == variant.id:
-            total = item.quantity + quantity
-            if total > MAX_LINE_QUANTITY:
-                raise _too_many(total)
-            items[index] = item.model_copy(update={"quantity": total, "unit_price": variant.price})
+            total = ensure_line_quantity(item.quantity + quantity)
+            line = item.model_copy(update={"quantity": total, "unit_price": variant.price})
+            items[index] = line
             break
     else:
         _check_line_count(len(items) + 1)
-        items.append(CartItem(id=line_id, product_id=product.id, variant_id=variant.id,
-                              quantity=quantity, unit_price=variant.price))  # fmt: skip
-    return cart.model_copy(update={"items": tuple(items), "currency": product.currency,
-                                   "updated_at": now})  # fmt: skip
+        line = CartItem(id=line_id, product_id=product.id, variant_id=variant.id,
+                        quantity=ensure_line_quantity(quantity),
+                        unit_price=variant.price)  # fmt: skip
+        items.append(line)
+    changed = cart.model_copy(update={"items": tuple(items), "currency": product.currency,
+                                      "updated_at": now})  # fmt: skip
+    return changed, line
 
 
 def _line(cart: Cart, item_id: UUID) -> int:
@@ -131,12 +142,14 @@ def _line(cart: Cart, item_id: UUID) -> int:
     raise NotFound("No such line in this cart")
 
 
-def with_quantity(cart: Cart, item_id: UUID, quantity: int, *, now: datetime) -> Cart:
-    """The cart with one line's quantity set."""
+def with_quantity(
+    cart: Cart, item_id: UUID, quantity: int, *, now: datetime
+) -> tuple[Cart, CartItem]:
+    """The cart with one line's quantity set, and that line."""
     index = _line(cart, item_id)
     items = list(cart.items)
-    items[index] = items[index].model_copy(update={"quantity": quantity})
-    return cart.model_copy(update={"items": tuple(items), "updated_at": now})
+    items[index] = items[index].model_copy(update={"quantity": ensure_line_quantity(quantity)})
+    return cart.model_copy(update={"items": tuple(items), "updated_at": now}), items[index]
 
 
 def without_line(cart: Cart, item_id: UUID, *, now: datetime) -> Cart:
@@ -157,7 +170,7 @@ def merged(into: Cart, guest: Cart, *, now: datetime) -> Cart:
     for line in guest.items:
         if line.variant_id in where:
             kept = items[where[line.variant_id]]
-            total = min(kept.quantity + line.quantity, MAX_LINE_QUANTITY)
+            total = merged_quantity(kept.quantity, line.quantity)
             items[where[line.variant_id]] = kept.model_copy(update={"quantity": total})
         else:
             where[line.variant_id] = len(items)

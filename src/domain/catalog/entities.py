@@ -175,6 +175,7 @@ class StockTaken:
     title: str
     currency: str
     variant_count: int
+    category: str  # what the commission rate may depend on
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ product's row (the stock an order takes, a seller's edit), then keeps the produc
 
 import functools
 import operator
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -17,6 +16,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
+    JSON,
     ColumnClause,
     ColumnElement,
     Integer,
@@ -35,9 +35,10 @@ from sqlalchemy import (
     table,
     text,
     tuple_,
+    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 
 from src.domain.catalog.entities import (
     CategorySummary,
@@ -92,18 +93,6 @@ _WIDTH = len(_COLUMNS)
 # Built once: a prepared statement's cache key is computed once, not per request.
 _VARIANT_COLUMNS = (_V.id, _V.sku, _V.options, _V.price, _V.stock)
 _VARIANT_FIELDS = tuple(column.key for column in _VARIANT_COLUMNS)
-# One product with its variants, in one statement: a row per variant (a product has one at
-# least). Locking takes the product's row alone, as every change of its variants does first.
-_PRODUCT_BY_ID = (
-    select(*_COLUMNS, *(column.label(f"variant_{column.key}") for column in _VARIANT_COLUMNS))
-    .join(_V, _V.product_id == ProductsTable.id)
-    .where(ProductsTable.id == bindparam("product_id"))
-    .order_by(_V.position)
-)
-_PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update(of=ProductsTable)
-_PRODUCTS_BY_IDS = select(*_COLUMNS).where(
-    ProductsTable.id.in_(bindparam("product_ids", expanding=True))
-)
 _QUANTITY = bindparam("quantity", type_=Integer)
 # One atomic statement per product, then one per variant: the stock is taken only if enough is
 # left and the product is on sale, so no interleaving of orders can take it below zero. The
@@ -122,6 +111,7 @@ _TAKE_STOCK = (
         ProductsTable.title,
         ProductsTable.currency,
         ProductsTable.variant_count,
+        ProductsTable.category,
     )
 )
 _TAKE_VARIANT_STOCK = (
@@ -154,11 +144,70 @@ _RETURN_VARIANT_STOCK = (
 _LOCK = (
     select(ProductsTable.id).where(ProductsTable.id == bindparam("product_id")).with_for_update()
 )
-_VARIANTS_OF = (
-    select(_V.product_id, *_VARIANT_COLUMNS)
-    .where(_V.product_id.in_(bindparam("product_ids", expanding=True)))
-    .order_by(_V.product_id, _V.position)
-)
+
+
+def _variant_documents(dialect: str) -> ColumnElement[Any]:
+    """A JSON array of variants in the seller's order, built by the database (an aggregate
+    over their rows): reading a product of 24 variants takes one value, not 24 rows whose
+    UUIDs and JSON are converted one by one. SQLite (3.40) cannot order an aggregate's
+    input, so its array carries positions (`_in_seller_order`)."""
+    if dialect == "postgresql":
+        document = func.json_build_object(
+            "id", _V.id, "sku", _V.sku, "options", _V.options, "price", _V.price,
+            "stock", _V.stock,
+        )  # fmt: skip
+        return type_coerce(func.json_agg(aggregate_order_by(document, _V.position)), JSON)
+    document = func.json_object(
+        "id", _V.id, "sku", _V.sku, "options", func.json(_V.options), "price", _V.price,
+        "stock", _V.stock, "position", _V.position,
+    )  # fmt: skip
+    return type_coerce(func.json_group_array(func.json(document)), JSON)
+
+
+def _with_variant_documents(dialect: str) -> Select[Any]:
+    """Products with their variants, a row each. Locking them (`FOR UPDATE OF products`)
+    takes the products' rows alone, as every change of their variants does first."""
+    variants = select(_variant_documents(dialect)).where(_V.product_id == ProductsTable.id)
+    return select(*_COLUMNS, variants.scalar_subquery().label("variants"))
+
+
+def _variants_of(dialect: str) -> Select[Any]:
+    """The variants of many products: a row per product, its id and its variants."""
+    return (
+        select(_V.product_id, _variant_documents(dialect).label("variants"))
+        .where(_V.product_id.in_(bindparam("product_ids", expanding=True)))
+        .group_by(_V.product_id)
+    )
+
+
+# Built once per dialect: a prepared statement's cache key is computed once, not per request.
+_DIALECTS = ("postgresql", "sqlite")
+_PRODUCT_BY_ID = {
+    dialect: _with_variant_documents(dialect).where(ProductsTable.id == bindparam("product_id"))
+    for dialect in _DIALECTS
+}
+_PRODUCTS_BY_IDS = {
+    dialect: _with_variant_documents(dialect).where(
+        ProductsTable.id.in_(bindparam("product_ids", expanding=True))
+    )
+    for dialect in _DIALECTS
+}
+_PRODUCT_BY_ID_FOR_UPDATE = {
+    dialect: statement.with_for_update(of=ProductsTable)
+    for dialect, statement in _PRODUCT_BY_ID.items()
+}
+_VARIANTS_OF = {dialect: _variants_of(dialect) for dialect in _DIALECTS}
+
+
+def _in_seller_order(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Variants as `_variants_of` reads them, in their seller's order, without positions."""
+    if variants and "position" in variants[0]:
+        variants.sort(key=operator.itemgetter("position"))
+        for variant in variants:
+            del variant["position"]
+    return variants
+
+
 _INSERT_VARIANTS = insert(_V)
 _SAVE_VARIANT = (
     update(_V)
@@ -266,13 +315,11 @@ def _to_products(
         fields["status"] = _STATUSES[fields["status"]]
         fields["options"] = _options_of(fields["options"]) if fields["options"] else ()
         fields["variants"] = tuple(variants[row.id])
-        fields["images"] = tuple(_image_of(image) for image in fields["images"] or ())
+        fields["images"] = tuple(fields["images"] or ())
         values.append(fields)
-    return _PRODUCTS.validate_python(values)
-
-
-def _image_of(stored: dict[str, Any]) -> dict[str, Any]:
-    return {**stored, "id": UUID(stored["id"])}
+    # Lax: variants and images come as JSON documents, their ids as text the UUID is parsed
+    # from (by pydantic, at a fifth of the cost of `uuid.UUID`).
+    return _PRODUCTS.validate_python(values, strict=False)
 
 
 def _images_column(images: Sequence[ProductImage]) -> list[dict[str, Any]]:
@@ -609,34 +656,32 @@ class ProductRepository(BaseRepository[ProductsTable]):
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         """The product with its variants, whatever its status; `for_update` locks its row
         (and so, by the aggregate's rule, its variants) until commit."""
-        statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
-        rows = (await self._execute(statement, {"product_id": product_id})).all()
-        if not rows:
+        statements = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
+        row = (await self._execute(statements[self.dialect], {"product_id": product_id})).first()
+        if row is None:
             return None
-        variants = [dict(zip(_VARIANT_FIELDS, row[_WIDTH:], strict=True)) for row in rows]
-        return _to_products(rows[:1], {product_id: variants})[0]
+        return _to_products([row], {product_id: _in_seller_order(row.variants)})[0]
 
     async def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
-        """The stored products among `product_ids`, whatever their status, by id."""
-        rows = await self._execute(_PRODUCTS_BY_IDS, {"product_ids": list(product_ids)})
-        return {product.id: product for product in await self._with_variants(rows.all())}
+        """The stored products among `product_ids`, whatever their status, by id, read with
+        their variants in one statement."""
+        if not product_ids:
+            return {}
+        rows = (
+            await self._execute(_PRODUCTS_BY_IDS[self.dialect], {"product_ids": list(product_ids)})
+        ).all()
+        variants = {row.id: _in_seller_order(row.variants) for row in rows}
+        return {product.id: product for product in _to_products(rows, variants)}
 
     async def _with_variants(self, rows: Sequence[Any]) -> list[Product]:
         """The products of rows, each with its variants, read in one statement."""
         if not rows:
             return []
-        result = await self._execute(_VARIANTS_OF, {"product_ids": [row.id for row in rows]})
-        variants: defaultdict[UUID, list[dict[str, Any]]] = defaultdict(list)
-        for row in result:  # validated with their products, in one call
-            variants[row.product_id].append(
-                {
-                    "id": row.id,
-                    "sku": row.sku,
-                    "options": row.options,
-                    "price": row.price,
-                    "stock": row.stock,
-                }
-            )
+        result = await self._execute(
+            _VARIANTS_OF[self.dialect], {"product_ids": [row.id for row in rows]}
+        )
+        # Validated with their products, in one call.
+        variants = {row.product_id: _in_seller_order(row.variants) for row in result}
         return _to_products(rows, variants)
 
     async def lock(self, product_id: UUID) -> None:
@@ -651,7 +696,9 @@ class ProductRepository(BaseRepository[ProductsTable]):
         row = result.one_or_none()
         if row is None:
             return None
-        return StockTaken(row.id, row.seller_id, row.title, row.currency, row.variant_count)
+        return StockTaken(
+            row.id, row.seller_id, row.title, row.currency, row.variant_count, row.category
+        )
 
     async def take_variant_stock(
         self, product_id: UUID, variant_id: UUID | None, quantity: int

@@ -45,6 +45,12 @@ class OrderItem(Entity):
     variant_id: UUID
     sku: str
     options: dict[str, str]
+    # The commission rate in force when the order was placed (later changes leave it be).
+    commission_rate_bps: int = Field(ge=0, le=10_000)
+
+    @property
+    def subtotal(self) -> int:
+        return self.unit_price * self.quantity
 
 
 class ShippingAddress(Entity):
@@ -79,7 +85,7 @@ class Order(Entity):
 @dataclass(frozen=True, slots=True)
 class SellerShare:
     """One seller's part of an order: the subtotal of its items, the platform's commission
-    on them and what the seller is paid (the commission is 0 until rates are set)."""
+    on them and what the seller is paid (subtotal − commission)."""
 
     seller_id: UUID
     subtotal: int

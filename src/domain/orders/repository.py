@@ -119,6 +119,7 @@ def _to_item(row: Any) -> OrderItem:
         variant_id=row.variant_id,
         sku=row.sku,
         options=row.options,
+        commission_rate_bps=row.commission_rate_bps,
     )
 
 
@@ -159,6 +160,7 @@ class OrderRepository(BaseRepository[OrdersTable]):
                 "variant_id": item.variant_id,
                 "sku": item.sku,
                 "options": item.options,
+                "commission_rate_bps": item.commission_rate_bps,
             }
             for position, item in enumerate(order.items)
         ]

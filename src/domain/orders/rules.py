@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from src.domain.catalog.entities import Product, ProductStatus, StockTaken, Variant
+from src.domain.money.commission import CommissionRates, commission_on
 from src.domain.orders.entities import (
     CartLine,
     Order,
@@ -126,18 +127,24 @@ def check_variant_named(
 
 def seller_shares(order: Order) -> list[SellerShare]:
     """Each seller's part of an order, in the order its items first name them: the subtotal
-    of its items; commission 0 and payout the subtotal until commission rates exist."""
+    of its items, the commission (the sum of its items', each at the rate the item was
+    ordered at) and the payout, subtotal − commission."""
     subtotals: dict[UUID, int] = {}
+    commissions: dict[UUID, int] = {}
     for item in order.items:
-        subtotals[item.seller_id] = (
-            subtotals.get(item.seller_id, 0) + item.quantity * item.unit_price
+        subtotals[item.seller_id] = subtotals.get(item.seller_id, 0) + item.subtotal
+        commissions[item.seller_id] = commissions.get(item.seller_id, 0) + commission_on(
+            item.subtotal, item.commission_rate_bps
         )
-    return [SellerShare(seller, subtotal, 0, subtotal) for seller, subtotal in subtotals.items()]
+    return [
+        SellerShare(seller, subtotal, commissions[seller], subtotal - commissions[seller])
+        for seller, subtotal in subtotals.items()
+    ]
 
 
 def order_total(items: Sequence[OrderItem]) -> int:
     """The order's total in minor units: Σ quantity × unit price."""
-    return sum(item.quantity * item.unit_price for item in items)
+    return sum(item.subtotal for item in items)
 
 
 def check_single_currency(currencies: Sequence[str]) -> str:
@@ -183,10 +190,13 @@ def scope_for(principal: Principal) -> OrderScope:
 
 
 def snapshot_items(
-    lines: Sequence[CartLine], products: Mapping[UUID, StockTaken], variants: Sequence[Variant]
+    lines: Sequence[CartLine],
+    products: Mapping[UUID, StockTaken],
+    variants: Sequence[Variant],
+    rates: CommissionRates,
 ) -> list[OrderItem]:
-    """The order's items, in the cart's order, as the products are titled and their variants
-    (`variants[i]` is line i's) are priced now."""
+    """The order's items, in the cart's order, as the products are titled, their variants
+    (`variants[i]` is line i's) are priced and commission is charged now."""
     return [
         OrderItem(
             product_id=line.product_id,
@@ -197,6 +207,10 @@ def snapshot_items(
             variant_id=variant.id,
             sku=variant.sku,
             options=variant.options,
+            commission_rate_bps=rates.rate_for(
+                seller_id=products[line.product_id].seller_id,
+                category=products[line.product_id].category,
+            ),
         )
         for line, variant in zip(lines, variants, strict=True)
     ]

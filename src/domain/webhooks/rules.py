@@ -115,6 +115,6 @@ def settled(
     dead = not succeeded and policy.gives_up(attempts)
     retry_at = None
     if not succeeded and not dead:
-        spread = random.random() if draw is None else draw  # nosec B311 # noqa: S311 - jitter, not secrets
+        spread = random.random() if draw is None else draw  # nosec B311 # noqa: S311 - jitter
         retry_at = now + policy.jittered_backoff(attempts, spread)
     return Settled(delivery_id, lease_id, attempts, succeeded, status, error, retry_at, dead)

@@ -3,7 +3,7 @@
 from src.infrastructure.database.base import Base, UtcDateTime
 from src.infrastructure.database.engine import Database, create_database
 from src.infrastructure.database.health import ping
-from src.infrastructure.database.repository import BaseRepository
+from src.infrastructure.database.repository import BaseRepository, upserts
 from src.infrastructure.database.transaction import (
     after_commit,
     bind_database,
@@ -28,4 +28,5 @@ __all__ = [
     "in_transaction",
     "ping",
     "transaction",
+    "upserts",
 ]

@@ -25,6 +25,26 @@ RowT = TypeVar("RowT")
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
 
 
+def upserts(
+    table: type[Base],
+    values: Mapping[str, ColumnElement[Any]],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> Mapping[str, Executable]:
+    """`INSERT … ON CONFLICT (unique) DO UPDATE SET update = the values given` into `table`,
+    by dialect name, built once (at import) since building one costs more than running it.
+    `values` are bind parameters or SQL expressions (a scalar subquery is evaluated only
+    when the row is inserted)."""
+    built: dict[str, Executable] = {}
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert)):
+        statement = dialect_insert(table).values(values)
+        built[name] = statement.on_conflict_do_update(
+            index_elements=unique, set_={column: statement.excluded[column] for column in update}
+        )
+    return built
+
+
 class BaseRepository(Generic[TableT]):
     """Typed access to one table; subclasses add finders that return domain entities."""
 
@@ -72,6 +92,29 @@ class BaseRepository(Generic[TableT]):
             index_elements=unique, index_where=where
         )
         return bool(await self._execute_count(statement, values))
+
+    async def _upsert(
+        self,
+        values: Mapping[str, Any],
+        *,
+        unique: Sequence[str],
+        replace: Sequence[str] = (),
+        add: Sequence[str] = (),
+    ) -> None:
+        """Insert a row into this repository's table or, when its `unique` columns match a
+        stored row, update that row in the same statement: `replace` columns take the new
+        values, `add` columns grow by them (`SET n = n + excluded.n`). One `INSERT … ON
+        CONFLICT … DO UPDATE` on both databases, so concurrent writers queue on the row and
+        no increment is lost."""
+        dialect_insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = dialect_insert(self.table)
+        table = self.table.__table__
+        changes = {name: statement.excluded[name] for name in replace} | {
+            name: table.c[name] + statement.excluded[name] for name in add
+        }
+        await self._execute(
+            statement.on_conflict_do_update(index_elements=unique, set_=changes), values
+        )
 
     @property
     def dialect(self) -> str:

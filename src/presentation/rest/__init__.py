@@ -8,6 +8,7 @@ from src.presentation.rest import (
     catalog,
     health,
     images,
+    money,
     orders,
     reviews,
     shipping,
@@ -31,6 +32,7 @@ API_ROUTERS = (
     analytics.router,
     webhooks.router,
     admin.router,
+    money.rates,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (

@@ -56,7 +56,7 @@ _ENDPOINT_EXAMPLE: dict[str, JsonValue] = {
     "createdAt": "2026-12-04T10:00:00.000000Z",
 }
 # The secret of the Standard Webhooks specification's own example, never one of ours.
-SECRET_EXAMPLE: Final = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105
+SECRET_EXAMPLE: Final = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # noqa: S105 - an example
 
 
 class CreateWebhookRequest(RequestModel):

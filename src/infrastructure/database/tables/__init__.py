@@ -7,6 +7,12 @@ from src.infrastructure.database.tables.catalog import (
     ProductVariantsTable,
 )
 from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
+from src.infrastructure.database.tables.money import (
+    CommissionRatesTable,
+    LedgerEntriesTable,
+    PendingFundsTable,
+    SellerBalancesTable,
+)
 from src.infrastructure.database.tables.orders import (
     OrderItemsTable,
     OrderSellersTable,
@@ -25,18 +31,22 @@ from src.infrastructure.database.tables.webhooks import (
 __all__ = [
     "CartItemsTable",
     "CartsTable",
+    "CommissionRatesTable",
     "EventReceiptsTable",
     "IdempotencyKeysTable",
+    "LedgerEntriesTable",
     "OrderItemsTable",
     "OrderSellersTable",
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "PendingFundsTable",
     "ProductImagesTable",
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
     "ReviewsTable",
+    "SellerBalancesTable",
     "ShipmentsTable",
     "UsersTable",
     "WebhookDeliveriesTable",

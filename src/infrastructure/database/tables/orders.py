@@ -57,9 +57,12 @@ class OrderItemsTable(Base):
     title: Mapped[str] = mapped_column(String(200))
     unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int]
+    # The commission rate in force when the order was placed, in basis points.
+    commission_rate_bps: Mapped[int] = mapped_column(server_default="0")
 
     __table_args__ = (
         CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_in_range"),
+        CheckConstraint("commission_rate_bps BETWEEN 0 AND 10000", name="commission_rate_known"),
         CheckConstraint("unit_price >= 1", name="unit_price_positive"),
         Index("ix_order_items_seller_order", "seller_id", "order_id"),
     )

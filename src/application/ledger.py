@@ -1,0 +1,119 @@
+"""The sellers' ledger: what each sale, delivery, release and refund does to what the
+platform owes them, written in the transaction of the change that causes it.
+
+The functions without `@transaction` run inside their caller's (paying, delivering,
+cancelling), so an entry exists exactly when its cause committed.
+"""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from src.application.listing import Listing
+from src.domain.clock import utcnow
+from src.domain.money.ledger import (
+    Balance,
+    LedgerEntry,
+    refund_entry,
+    release_entry,
+    sale_entries,
+)
+from src.domain.money.ledger_repository import (
+    LedgerRepository,
+    PendingFundsRepository,
+    SellerBalanceRepository,
+)
+from src.domain.orders import Order
+from src.domain.orders.rules import seller_shares
+from src.domain.pagination import Page
+from src.domain.users import Principal, Role
+from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import Forbidden
+from src.infrastructure.runtime import runtime
+
+_LEDGER = Listing("ledger", (datetime, UUID))
+# Funds released per run of the job, so that one run never holds a long transaction.
+_RELEASE_BATCH = 200
+
+
+async def record_sales(order: Order, now: datetime) -> None:
+    """Inside the paying transaction: each seller's payout is pending until delivery."""
+    ledger, pending = LedgerRepository(), PendingFundsRepository()
+    for entry in sale_entries(order, now):
+        if await ledger.append(entry):
+            await pending.hold(entry)
+
+
+async def start_hold(order_id: UUID, seller_id: UUID, now: datetime) -> None:
+    """Inside the delivering transaction: the seller's funds for the order are held from now."""
+    await PendingFundsRepository().delivered(order_id, seller_id, now)
+
+
+async def record_cancellation(order: Order, now: datetime) -> None:
+    """Inside the cancelling transaction of a paid order: a full refund takes back each
+    seller's payout that its payment recorded, from pending while that order's funds are
+    (always, before it ships), else from available."""
+    ledger, pending = LedgerRepository(), PendingFundsRepository()
+    sold_to = await ledger.sold_to(order.id)
+    for share in sorted(seller_shares(order), key=lambda share: share.seller_id):
+        if share.seller_id not in sold_to:
+            continue
+        held = await pending.take(order.id, share.seller_id)
+        await ledger.append(
+            refund_entry(
+                seller_id=share.seller_id, order_id=order.id, payout=share.payout,
+                currency=order.currency, pending=held is not None, now=now,
+            )
+        )  # fmt: skip
+
+
+@transaction
+async def release_due_funds() -> int:
+    """Make available the pending funds of shipments delivered at least
+    `PAYOUTS__HOLD_SECONDS` ago (a batch at a time); how many were released.
+
+    Each is taken from the work list by a delete only one job can make, and its release is
+    also written at most once per order and seller (a unique index), whatever runs at once.
+    Sellers' balances are changed in seller order, as payments change them.
+    """
+    now = utcnow()
+    before = now - timedelta(seconds=runtime().settings.payouts.hold_seconds)
+    ledger, pending = LedgerRepository(), PendingFundsRepository()
+    released = 0
+    for order_id, seller_id in sorted(
+        await pending.due(before, _RELEASE_BATCH), key=lambda due: (due[1], due[0])
+    ):
+        taken = await pending.take(order_id, seller_id)
+        if taken is None:
+            continue
+        amount, currency = taken
+        entry = release_entry(
+            seller_id=seller_id, order_id=order_id, amount=amount, currency=currency, now=now
+        )
+        if await ledger.append(entry):
+            released += 1
+    return released
+
+
+def _ensure_seller(principal: Principal) -> None:
+    if principal.role is not Role.SELLER:
+        raise Forbidden("Only sellers have a balance")
+
+
+@transaction(readonly=True)
+async def read_balance(*, principal: Principal) -> list[Balance]:
+    """The seller's balance in each currency it sold in."""
+    _ensure_seller(principal)
+    return await SellerBalanceRepository().of_seller(principal.user_id)
+
+
+@transaction(readonly=True)
+async def list_ledger(*, principal: Principal, limit: int, cursor: str | None) -> Page[LedgerEntry]:
+    """The seller's ledger entries, newest first."""
+    _ensure_seller(principal)
+    return await _LEDGER.page(
+        cursor=cursor,
+        limit=limit,
+        fetch=lambda after, count: LedgerRepository().page(
+            principal.user_id, after=after, count=count
+        ),
+    )
