@@ -19,11 +19,12 @@ from src.domain.webhooks.rules import (
     concerns,
     delivery_body,
     ensure_can_keep_endpoints,
+    ensure_room_for_another,
     ensure_visible,
     settled,
     share,
 )
-from src.infrastructure.errors import Forbidden, NotFound, ValidationFailed
+from src.infrastructure.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 # The contract's defaults: 5 s, doubling up to an hour, dead after 8 attempts.
 POLICY = RetryPolicy(
@@ -144,3 +145,10 @@ def test_slots_are_shared_so_no_endpoint_takes_more_than_its_part(
         for endpoint_id, count in offered.items():
             room = max(per_endpoint - in_flight.get(endpoint_id, 0), 0)
             assert counts[endpoint_id] == min(room, count)
+
+
+def test_an_owner_keeps_at_most_ten_endpoints() -> None:
+    ensure_room_for_another(9)
+    with pytest.raises(Conflict) as refused:
+        ensure_room_for_another(10)
+    assert refused.value.code == "tooManyWebhooks"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from src.domain.pagination import Fetched, fetched_items
 from src.domain.webhooks.entities import (
@@ -95,6 +95,10 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
         values["topics"] = [topic.value for topic in endpoint.topics]
         await self._execute(insert(_E).values(values))
         return endpoint
+
+    async def count_endpoints(self, owner_id: UUID) -> int:
+        statement = select(func.count()).select_from(_E).where(_E.owner_id == owner_id)
+        return int((await self._execute(statement)).scalar_one())
 
     async def get_endpoint(self, endpoint_id: UUID) -> Endpoint | None:
         row = (await self._execute(select(*_ENDPOINT).where(_E.id == endpoint_id))).one_or_none()

@@ -13,8 +13,8 @@ from pydantic.alias_generators import to_camel
 
 from src.domain.outbox.rules import RetryPolicy
 from src.domain.users.entities import Principal, Role
-from src.domain.webhooks.entities import MAX_TOPICS, Endpoint, Settled, Topic
-from src.infrastructure.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from src.domain.webhooks.entities import MAX_ENDPOINTS, MAX_TOPICS, Endpoint, Settled, Topic
+from src.infrastructure.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 
 KEEPERS = frozenset({Role.SELLER, Role.ADMIN})
 
@@ -28,6 +28,14 @@ def ensure_can_keep_endpoints(principal: Principal) -> None:
     """Sellers and admins keep webhook endpoints; buyers → 403."""
     if principal.role not in KEEPERS:
         raise Forbidden("Only sellers and admins may keep webhook endpoints")
+
+
+def ensure_room_for_another(kept: int) -> None:
+    """An owner keeps at most `MAX_ENDPOINTS` endpoints; one more → 409 `tooManyWebhooks`."""
+    if kept >= MAX_ENDPOINTS:
+        raise Conflict(
+            f"An account keeps at most {MAX_ENDPOINTS} webhook endpoints", code="tooManyWebhooks"
+        )
 
 
 def ensure_visible(principal: Principal, endpoint: Endpoint | None) -> Endpoint:
