@@ -72,6 +72,12 @@ async def _store(endpoint: Endpoint, sealed_secret: str) -> Endpoint:
 
 
 @transaction(readonly=True)
+async def count_undelivered_webhooks() -> dict[str, int]:
+    """How many deliveries are pending and how many dead (for metrics)."""
+    return await WebhookRepository().backlog()
+
+
+@transaction(readonly=True)
 async def list_endpoints(*, principal: Principal, limit: int, cursor: str | None) -> Page[Endpoint]:
     """The caller's own endpoints, newest first."""
     ensure_can_keep_endpoints(principal)

@@ -77,6 +77,10 @@ async def test_an_order_is_delivered_to_its_sellers_and_admins_endpoints_only(
     )
     assert other.json() == {"items": [], "nextCursor": None}
 
+    metrics = (await client.get("/metrics")).text
+    assert 'webhook_deliveries{state="pending"} 2.0' in metrics  # the seller's and the admin's
+    assert 'webhook_deliveries{state="dead"} 0.0' in metrics
+
     redeliver = f"{API}/webhooks/{ids['seller']}/deliveries/{delivery['id']}/redeliver"
     again = await client.post(redeliver, headers=bearer(seller))
     assert again.status_code == 202

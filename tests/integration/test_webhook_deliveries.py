@@ -209,6 +209,7 @@ async def test_a_failing_receiver_is_retried_with_backoff_until_dead(runtime: Ru
             assert await dispatcher.deliver_due() == 0  # not before its backoff
             clock.now = delivery.next_attempt_at
     assert delivery.status is DeliveryStatus.DEAD
+    assert await webhooks.count_undelivered_webhooks() == {"pending": 0, "dead": 1}
     for attempt, wait in enumerate(waits, start=1):
         assert POLICY.backoff(attempt) * 0.8 <= wait <= POLICY.backoff(attempt) * 1.2
     assert len({message_id for _, message_id, _ in receivers.sent}) == 1  # one webhook-id

@@ -13,7 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from src.domain.pagination import Fetched, fetched_items
 from src.domain.webhooks.entities import (
@@ -95,6 +106,15 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
         values["topics"] = [topic.value for topic in endpoint.topics]
         await self._execute(insert(_E).values(values))
         return endpoint
+
+    async def backlog(self) -> dict[str, int]:
+        """How many deliveries are pending and how many dead."""
+        state = case((_D.dead_at.is_(None), "pending"), else_="dead").label("state")
+        statement = (
+            select(state, func.count().label("n")).where(_D.succeeded_at.is_(None)).group_by(state)
+        )
+        counts = {row.state: row.n for row in await self._execute(statement)}
+        return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)}
 
     async def count_endpoints(self, owner_id: UUID) -> int:
         statement = select(func.count()).select_from(_E).where(_E.owner_id == owner_id)
