@@ -17,6 +17,7 @@ from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.relay import Relay
 from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
+from src.application.webhooks import count_undelivered_webhooks
 from src.config import Settings, get_settings
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
@@ -59,6 +60,7 @@ def create_dispatcher(settings: Settings) -> WebhookDispatcher:
             jitter=0.2,
         ),
         concurrency=webhooks.concurrency,
+        per_endpoint=webhooks.concurrency_per_endpoint,
         lease=timedelta(seconds=webhooks.lease_seconds),
         poll_seconds=webhooks.poll_seconds,
     )
@@ -90,7 +92,8 @@ def create_marketplace(settings: Settings) -> FastAPI:
     uploads = (r"/products/[^/]+/images", settings.media.max_bytes + MAX_OTHER_BYTES + 1024)
     return create_app(
         settings, api_routers=API_ROUTERS, root_routers=ROOT_ROUTERS, tags=TAGS, jobs=jobs,
-        outbox_counts=count_undelivered, large_bodies=[uploads],
+        outbox_counts=count_undelivered, webhook_counts=count_undelivered_webhooks,
+        large_bodies=[uploads],
     )  # fmt: skip
 
 

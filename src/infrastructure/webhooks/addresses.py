@@ -130,7 +130,7 @@ async def resolve_target(
     except ValueError:
         try:
             found = await resolver(parsed.host, port)
-        except (OSError, UnicodeError) as error:  # UnicodeError: IDNA refused the name
+        except (OSError, ValueError) as error:  # ValueError: not a name IDNA can spell
             raise UrlRefused(f"the host {parsed.host} does not resolve") from error
         addresses = [ipaddress.ip_address(each.split("%", 1)[0]) for each in found]
     if not addresses:
