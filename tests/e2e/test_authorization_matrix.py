@@ -35,6 +35,8 @@ PRODUCT_OWNER = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 2
 BUYERS = {"anonymous": 401, "buyer": 200, "other_buyer": 200, "seller": 403,
           "other_seller": 403, "admin": 403}  # fmt: skip
 CART_OWNER = dict.fromkeys(ROLES, 404) | {"buyer": 200}
+SELLERS = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
+           "other_seller": 200, "admin": 403}  # fmt: skip
 
 # The body of an image upload: a multipart form with one file, not JSON.
 UPLOAD = "upload"
@@ -112,6 +114,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
     ("GET", "/admin/commission-rates", None, ADMIN_ONLY),
+    ("GET", "/sellers/me/balance", None, SELLERS),
+    ("GET", "/sellers/me/ledger", None, SELLERS),
     ("PUT", "/admin/commission-rates/default", {"rateBps": 900}, ADMIN_ONLY),
     ("PUT", "/admin/commission-rates/categories/{category}", {"rateBps": 900}, ADMIN_ONLY),
     ("DELETE", "/admin/commission-rates/categories/{category}", None, ADMIN_ONLY | {"admin": 204}),

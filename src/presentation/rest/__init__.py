@@ -31,6 +31,7 @@ API_ROUTERS = (
     analytics.router,
     admin.router,
     money.rates,
+    money.sellers,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (
@@ -42,6 +43,7 @@ TAGS = (
     {"name": "orders", "description": "Placing, paying for, reading and cancelling orders"},
     {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
     {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
+    {"name": "money", "description": "Sellers' balances and the ledger of what they are owed"},
     {"name": "admin", "description": "Administration: domain events and dead letters"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )
