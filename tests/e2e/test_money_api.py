@@ -1,5 +1,6 @@
 """Sellers' balances and ledger (API.md, "Marketplace money"), over HTTP."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -7,6 +8,8 @@ from httpx import AsyncClient
 
 from src.application.ledger import release_due_funds
 from src.config.settings import PayoutsSettings, Settings
+from src.infrastructure.payments.fake import FakePaymentGateway
+from src.infrastructure.runtime import runtime
 from tests.conftest import make_settings
 from tests.e2e.helpers import API, bearer, problem_of, signed_in
 from tests.e2e.test_orders_api import Shop, admin_token
@@ -144,3 +147,122 @@ async def test_only_sellers_have_a_balance(shop: Shop) -> None:
             problem_of(await shop.client.get(f"{API}{path}", headers=bearer(token)), 403,
                        "forbidden")  # fmt: skip
         problem_of(await shop.client.get(f"{API}{path}"), 401, "unauthorized")
+
+
+def provider() -> FakePaymentGateway:
+    gateway = runtime().payments
+    assert isinstance(gateway, FakePaymentGateway)
+    return gateway
+
+
+async def available_funds(shop: Shop, price: int) -> int:
+    """Sell at `price`, deliver, and release: the payout is available."""
+    order = await paid_order(shop, price)
+    await deliver(shop, order)
+    await release_due_funds()
+    payout: int = order["sellers"][0]["payout"]
+    return payout
+
+
+async def ask_payout(shop: Shop, token: str | None = None, **body: Any) -> Any:
+    headers = bearer(token or shop.seller_token) | body.pop("headers", {})
+    return await shop.client.post(
+        f"{API}/sellers/me/payouts", headers=headers, json={"currency": "USD", **body}
+    )
+
+
+async def settled(shop: Shop, payout: dict[str, Any]) -> dict[str, Any]:
+    """The payout once the relay has made (or been refused) its transfer."""
+    for _ in range(200):
+        read = await shop.client.get(
+            f"{API}/sellers/me/payouts/{payout['id']}", headers=bearer(shop.seller_token)
+        )
+        assert read.status_code == 200, read.text
+        if read.json()["status"] != "pending":
+            result: dict[str, Any] = read.json()
+            return result
+        await asyncio.sleep(0.02)
+    raise AssertionError("the payout was never settled")
+
+
+async def test_a_payout_sends_all_that_is_available_once(shop: Shop) -> None:
+    amount = await available_funds(shop, 5000)
+    response = await ask_payout(shop)
+    assert response.status_code == 201, response.text
+    payout = response.json()
+    assert response.headers["location"] == f"{API}/sellers/me/payouts/{payout['id']}"
+    assert (payout["amount"], payout["currency"], payout["sellerId"]) == (
+        amount, "USD", shop.seller["id"],
+    )  # fmt: skip
+    assert (await settled(shop, payout))["status"] == "paid"
+    assert await balance(shop) == [{"currency": "USD", "pending": 0, "available": 0,
+                                    "paidOut": amount}]  # fmt: skip
+    newest = (await ledger(shop))["items"][0]
+    assert (newest["kind"], newest["amount"], newest["orderId"]) == ("payout", -amount, None)
+    made = [t for t in provider().transfers.values() if t is not None and t.amount == amount]
+    assert len(made) == 1
+    assert f"payout-{payout['id']}" in provider().transfers
+
+
+async def test_a_payout_over_what_is_available_is_refused(shop: Shop) -> None:
+    problem_of(await ask_payout(shop), 409, "insufficientFunds")  # nothing at all yet
+    amount = await available_funds(shop, 1000)
+    problem_of(await ask_payout(shop, amount=amount + 1), 409, "insufficientFunds")
+    part = await ask_payout(shop, amount=amount - 100)
+    assert part.status_code == 201, part.text
+    await settled(shop, part.json())
+    problem_of(await ask_payout(shop, amount=101), 409, "insufficientFunds")
+    assert (await balance(shop))[0]["available"] == 100
+
+
+async def test_a_refused_transfer_returns_the_amount_to_available(shop: Shop) -> None:
+    amount = await available_funds(shop, 2000)
+    provider().refusing.add(shop.seller["id"])
+    payout = (await ask_payout(shop)).json()
+    assert (await settled(shop, payout))["status"] == "failed"
+    assert await balance(shop) == [{"currency": "USD", "pending": 0, "available": amount,
+                                    "paidOut": 0}]  # fmt: skip
+    kinds = [(e["kind"], e["amount"]) for e in (await ledger(shop))["items"]]
+    assert kinds[:2] == [("payoutReturned", amount), ("payout", -amount)]
+
+
+async def test_concurrent_payouts_never_take_more_than_is_available(shop: Shop) -> None:
+    amount = await available_funds(shop, 3000)
+    answers = await asyncio.gather(*(ask_payout(shop, amount=amount) for _ in range(5)))
+    assert sorted(answer.status_code for answer in answers) == [201, 409, 409, 409, 409]
+    assert (await balance(shop))[0]["available"] == 0
+
+
+async def test_a_retried_payout_is_the_first_one(shop: Shop) -> None:
+    await available_funds(shop, 1000)
+    key = {"Idempotency-Key": "payout-retry-1"}
+    first = await ask_payout(shop, headers=key)
+    again = await ask_payout(shop, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    problem_of(await ask_payout(shop, amount=5, headers=key), 422, "idempotencyKeyReused")
+
+
+async def test_payouts_are_listed_for_their_seller_and_for_admins(shop: Shop) -> None:
+    await available_funds(shop, 1000)
+    first = (await ask_payout(shop, amount=100)).json()
+    second = (await ask_payout(shop, amount=200)).json()
+    mine = await shop.client.get(f"{API}/sellers/me/payouts", headers=bearer(shop.seller_token))
+    assert [p["id"] for p in mine.json()["items"]] == [second["id"], first["id"]]
+    _, other_token = await signed_in(shop.client, role="seller")
+    others = await shop.client.get(f"{API}/sellers/me/payouts", headers=bearer(other_token))
+    assert others.json()["items"] == []
+    problem_of(await shop.client.get(f"{API}/sellers/me/payouts/{first['id']}",
+                                     headers=bearer(other_token)), 404, "notFound")  # fmt: skip
+    admin = await admin_token(shop.client)
+    listed = await shop.client.get(f"{API}/admin/payouts?limit=100", headers=bearer(admin))
+    assert {first["id"], second["id"]} <= {p["id"] for p in listed.json()["items"]}
+
+
+@pytest.mark.parametrize(
+    "body", [{"amount": 0}, {"amount": 1.5}, {"currency": "usd"}, {"currency": None},
+             {"amount": 1, "status": "paid"}],
+)  # fmt: skip
+async def test_a_malformed_payout_is_refused(shop: Shop, body: dict[str, Any]) -> None:
+    problem_of(await ask_payout(shop, **body), 422, "validationError")

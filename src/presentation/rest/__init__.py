@@ -32,6 +32,7 @@ API_ROUTERS = (
     admin.router,
     money.rates,
     money.sellers,
+    money.all_payouts,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (
