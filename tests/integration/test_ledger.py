@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from src.application import ledger as ledger_operations
 from src.application import orders as order_operations
 from src.application import payments as payment_operations
+from src.application import payouts as payout_operations
 from src.application import shipping as shipping_operations
 from src.application.auth import create_user
 from src.application.catalog import import_products
@@ -278,6 +279,26 @@ async def test_a_rolled_back_cancel_leaves_no_refund(
         await cancel_order(principal=world.buyer, order_id=order.id)
     assert kinds(await entries_of(seller)) == [(LedgerKind.SALE, 900)]
     assert await balances(seller) == {(seller.user_id, "USD"): balance(900)}
+
+
+async def test_a_rolled_back_payout_takes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seller = await world.seller()
+    (lamp,) = await world.products(seller, [1000])
+    order = await world.order((lamp, 1))
+    await pay_order(principal=world.buyer, order_id=order.id, payment_token="tok")
+    await world.deliver(order, seller)
+    await release_due_funds()
+
+    async def fail(_event: object) -> None:  # after the debit and its entry, in one transaction
+        raise RuntimeError("the outbox is full")
+
+    monkeypatch.setattr(payout_operations, "raise_event", fail)
+    with pytest.raises(RuntimeError):
+        await request_payout(principal=seller, currency="USD", amount=None)
+    assert [e.kind for e in await entries_of(seller)] == [LedgerKind.SALE, LedgerKind.RELEASE]
+    assert await balances(seller) == {(seller.user_id, "USD"): balance(0, 900)}
 
 
 async def test_a_sale_is_recorded_once_however_often_it_is_recorded(world: World) -> None:

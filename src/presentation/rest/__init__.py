@@ -10,6 +10,7 @@ from src.presentation.rest import (
     images,
     money,
     orders,
+    payouts,
     reviews,
     shipping,
     users,
@@ -32,7 +33,8 @@ API_ROUTERS = (
     admin.router,
     money.rates,
     money.sellers,
-    money.all_payouts,
+    payouts.sellers,
+    payouts.all_payouts,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (

@@ -8,8 +8,7 @@ from pydantic import ConfigDict, Field
 
 from src.domain.money import MAX_RATE_BPS, CommissionRates
 from src.domain.money.ledger import Balance, LedgerEntry, LedgerKind
-from src.domain.money.payouts import Payout, PayoutStatus
-from src.presentation.rest.catalog_schemas import Currency, SentCurrency
+from src.presentation.rest.catalog_schemas import SentCurrency
 from src.presentation.rest.schemas import (
     INT64_MAX,
     ApiModel,
@@ -19,7 +18,6 @@ from src.presentation.rest.schemas import (
     PageLimit,
     RequestModel,
     sent_integer,
-    server_default,
     width,
 )
 
@@ -149,67 +147,6 @@ class LedgerEntryResponse(ApiModel):
 
 class LedgerQuery(ApiModel):
     """What `GET /sellers/me/ledger` accepts in its query string."""
-
-    limit: PageLimit = 20
-    cursor: PageCursor = None
-
-
-PAYOUT_ID: Final = "3e8f5a2c-7b1d-4c9e-a6f0-1d2b3c4e5f60"
-
-
-class PayoutRequest(RequestModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"currency": "USD", "amount": 12500}]}
-    )
-
-    currency: Currency
-    amount: Integer[Annotated[int, Field(ge=1, le=INT64_MAX), width(1, INT64_MAX)]] | None = (
-        server_default(
-            None, "Minor units, at most what is available in `currency`; all of it when left out."
-        )
-    )
-
-
-class PayoutResponse(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": PAYOUT_ID,
-                    "sellerId": SELLER_ID,
-                    "amount": 12500,
-                    "currency": "USD",
-                    "status": "pending",
-                    "createdAt": "2026-11-29T10:00:00.000000Z",
-                }
-            ]
-        }
-    )
-
-    id: UUID
-    seller_id: UUID
-    amount: Annotated[int, sent_integer(1, INT64_MAX)] = Field(description="Minor units")
-    currency: SentCurrency = Field(examples=["USD"])
-    status: PayoutStatus = Field(
-        description="`pending` until the provider's transfer is made (`paid`) or refused "
-        "(`failed`: the amount is available again)"
-    )
-    created_at: datetime
-
-    @classmethod
-    def of(cls, payout: Payout) -> "PayoutResponse":
-        return cls(
-            id=payout.id,
-            seller_id=payout.seller_id,
-            amount=payout.amount,
-            currency=payout.currency,
-            status=payout.status,
-            created_at=payout.created_at,
-        )
-
-
-class PayoutListQuery(ApiModel):
-    """What the payout listings accept in their query string."""
 
     limit: PageLimit = 20
     cursor: PageCursor = None
