@@ -1,6 +1,19 @@
 """The payment provider: the port the application depends on, and its implementations."""
 
 from src.infrastructure.payments.factory import create_payment_gateway
-from src.infrastructure.payments.gateway import Charge, OutcomeUnknown, PaymentGateway
+from src.infrastructure.payments.gateway import (
+    Charge,
+    OutcomeUnknown,
+    PaymentGateway,
+    Transfer,
+    TransferRefused,
+)
 
-__all__ = ["Charge", "OutcomeUnknown", "PaymentGateway", "create_payment_gateway"]
+__all__ = [
+    "Charge",
+    "OutcomeUnknown",
+    "PaymentGateway",
+    "Transfer",
+    "TransferRefused",
+    "create_payment_gateway",
+]

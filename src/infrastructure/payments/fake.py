@@ -9,7 +9,12 @@ from dataclasses import dataclass, field, replace
 from uuid import uuid4
 
 from src.infrastructure.errors import NotFound, PaymentDeclined
-from src.infrastructure.payments.gateway import Charge, PaymentGateway
+from src.infrastructure.payments.gateway import (
+    Charge,
+    PaymentGateway,
+    Transfer,
+    TransferRefused,
+)
 
 DECLINED_PREFIX = "tok_decline"
 
@@ -20,6 +25,9 @@ class FakePaymentGateway(PaymentGateway):
     # Idempotency key -> the charge id it produced, or None for a decline.
     answers: dict[str, str | None] = field(default_factory=dict)
     refunds: dict[str, int] = field(default_factory=dict)  # charge id -> refunds performed
+    # Transfers made, by idempotency key (None: refused), and sellers whose are refused.
+    transfers: dict[str, Transfer | None] = field(default_factory=dict)
+    refusing: set[str] = field(default_factory=set)
 
     async def charge(
         self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
@@ -50,3 +58,17 @@ class FakePaymentGateway(PaymentGateway):
             self.refunds[charge_id] = self.refunds.get(charge_id, 0) + 1
         self.answers.setdefault(idempotency_key, charge_id)
         return self.charges[charge_id]
+
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        if idempotency_key not in self.transfers:
+            self.transfers[idempotency_key] = (
+                None
+                if seller_ref in self.refusing
+                else Transfer(id=f"tr_{uuid4().hex}", amount=amount, currency=currency)
+            )
+        made = self.transfers[idempotency_key]
+        if made is None:
+            raise TransferRefused("The seller's account takes no transfers")
+        return made

@@ -24,6 +24,20 @@ class Charge:
     refunded: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Money the provider sent to a seller."""
+
+    id: str
+    amount: int
+    currency: str
+
+
+class TransferRefused(Exception):
+    """The provider refused a transfer (the seller's account takes none): nothing was sent,
+    and a repeat under the same key is refused again."""
+
+
 class OutcomeUnknown(ServiceUnavailable):
     """The provider was reached but gave no answer (a timeout, a dropped connection, a
     5xx): the call may or may not have taken effect. `find_charge` tells, later."""
@@ -50,6 +64,14 @@ class PaymentGateway(ABC):
     @abstractmethod
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
         """Refund a charge in full; `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        """Send `amount` to a seller once per key: a repeat (a retry after a lost answer)
+        has the first answer. `TransferRefused` if the provider refuses it; otherwise
+        `ServiceUnavailable` as for `charge`."""
 
     async def aclose(self) -> None:  # noqa: B027 - an optional hook, empty by default
         """Release connections; the runtime calls it when the application stops."""

@@ -27,7 +27,13 @@ from tenacity import (
 )
 
 from src.infrastructure.errors import NotFound, PaymentDeclined, ServiceUnavailable
-from src.infrastructure.payments.gateway import Charge, OutcomeUnknown, PaymentGateway
+from src.infrastructure.payments.gateway import (
+    Charge,
+    OutcomeUnknown,
+    PaymentGateway,
+    Transfer,
+    TransferRefused,
+)
 
 _CIRCUIT = "payment-provider"
 # Looking a charge up has a circuit of its own: lookups that succeed while charges fail must
@@ -85,6 +91,19 @@ class HttpPaymentGateway(PaymentGateway):
         headers = {"Idempotency-Key": idempotency_key}
         path = f"/charges/{charge_id}/refund"
         return _charge(await self._call(lambda: self._client.post(path, headers=headers)))
+
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        body = {"sellerId": seller_ref, "amount": amount, "currency": currency}
+        headers = {"Idempotency-Key": idempotency_key}
+        try:
+            data = await self._call(
+                lambda: self._client.post("/transfers", json=body, headers=headers)
+            )
+        except PaymentDeclined as refused:  # the provider's 402: an answer, kept per key
+            raise TransferRefused("The seller's account takes no transfers") from refused
+        return Transfer(id=data["id"], amount=data["amount"], currency=data["currency"])
 
     async def aclose(self) -> None:
         await self._client.aclose()
