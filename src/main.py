@@ -15,11 +15,13 @@ from src.application.idempotency import purge_expired_keys
 from src.application.ledger import release_due_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
+from src.application.refunds import make_refund
 from src.application.relay import Relay
 from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
 from src.config import Settings, get_settings
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
+from src.domain.refunds.events import RefundCreated
 from src.infrastructure.scheduling import Loop, PeriodicJob
 from src.infrastructure.web import create_app
 from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
@@ -28,6 +30,7 @@ from src.presentation.rest.uploads import MAX_OTHER_BYTES
 SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
     subscriber("provider-settle", PaymentUnsettled, settle_payment),
+    subscriber("provider-refund-part", RefundCreated, make_refund),
     *NOTIFICATIONS,
     WEBHOOKS,
 ]

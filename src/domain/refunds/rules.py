@@ -30,7 +30,7 @@ def ensure_may_refund(principal: Principal, order: Order) -> None:
         )
 
 
-def ensure_own_items(principal: Principal, items: Iterable[RefundedItem]) -> None:
+def ensure_own_items(principal: Principal, items: Iterable[OrderItem | RefundedItem]) -> None:
     """A seller refunds its own items only: another seller's → 403."""
     if principal.role is Role.SELLER and any(i.seller_id != principal.user_id for i in items):
         raise Forbidden("A seller may refund only its own items")

@@ -1,6 +1,17 @@
 """The payment provider: the port the application depends on, and its implementations."""
 
 from src.infrastructure.payments.factory import create_payment_gateway
-from src.infrastructure.payments.gateway import Charge, OutcomeUnknown, PaymentGateway
+from src.infrastructure.payments.gateway import (
+    Charge,
+    OutcomeUnknown,
+    PaymentGateway,
+    ProviderRefund,
+)
 
-__all__ = ["Charge", "OutcomeUnknown", "PaymentGateway", "create_payment_gateway"]
+__all__ = [
+    "Charge",
+    "OutcomeUnknown",
+    "PaymentGateway",
+    "ProviderRefund",
+    "create_payment_gateway",
+]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from uuid import uuid4
 
 from src.infrastructure.errors import NotFound, PaymentDeclined
-from src.infrastructure.payments.gateway import Charge, PaymentGateway
+from src.infrastructure.payments.gateway import Charge, PaymentGateway, ProviderRefund
 
 DECLINED_PREFIX = "tok_decline"
 
@@ -20,6 +20,8 @@ class FakePaymentGateway(PaymentGateway):
     # Idempotency key -> the charge id it produced, or None for a decline.
     answers: dict[str, str | None] = field(default_factory=dict)
     refunds: dict[str, int] = field(default_factory=dict)  # charge id -> refunds performed
+    # Idempotency key -> the partial refund it made.
+    parts: dict[str, ProviderRefund] = field(default_factory=dict)
 
     async def charge(
         self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
@@ -50,3 +52,22 @@ class FakePaymentGateway(PaymentGateway):
             self.refunds[charge_id] = self.refunds.get(charge_id, 0) + 1
         self.answers.setdefault(idempotency_key, charge_id)
         return self.charges[charge_id]
+
+    async def refund_part(
+        self, *, charge_id: str, amount: int, idempotency_key: str
+    ) -> ProviderRefund:
+        charge = self.charges.get(charge_id)
+        if charge is None:
+            raise NotFound(f"No charge {charge_id}")
+        if idempotency_key not in self.parts:
+            made = ProviderRefund(id=f"re_{uuid4().hex}", charge_id=charge_id, amount=amount,
+                                  currency=charge.currency)  # fmt: skip
+            self.parts[idempotency_key] = made
+            self.refunds[charge_id] = self.refunds.get(charge_id, 0) + 1
+            refunded = sum(p.amount for p in self.parts.values() if p.charge_id == charge_id)
+            if refunded >= charge.amount:
+                self.charges[charge_id] = replace(charge, refunded=True)
+        return self.parts[idempotency_key]
+
+    async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
+        return self.parts.get(idempotency_key)

@@ -24,6 +24,16 @@ class Charge:
     refunded: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderRefund:
+    """A refund (of part or all of a charge) as the provider reports it."""
+
+    id: str
+    charge_id: str
+    amount: int
+    currency: str
+
+
 class OutcomeUnknown(ServiceUnavailable):
     """The provider was reached but gave no answer (a timeout, a dropped connection, a
     5xx): the call may or may not have taken effect. `find_charge` tells, later."""
@@ -50,6 +60,18 @@ class PaymentGateway(ABC):
     @abstractmethod
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
         """Refund a charge in full; `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def refund_part(
+        self, *, charge_id: str, amount: int, idempotency_key: str
+    ) -> ProviderRefund:
+        """Refund `amount` of a charge (once per key: a repeat answers the first refund);
+        `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
+        """The refund a `refund_part` call with this key made, or None if it made none;
+        `ServiceUnavailable` as for `charge`."""
 
     async def aclose(self) -> None:  # noqa: B027 - an optional hook, empty by default
         """Release connections; the runtime calls it when the application stops."""

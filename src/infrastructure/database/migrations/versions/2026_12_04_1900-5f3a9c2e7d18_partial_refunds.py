@@ -1,0 +1,58 @@
+"""Refunds of part or all of an order, and the amount each order has had refunded.
+
+Orders cancelled after payment before this revision keep their refund in `payments` only:
+their `refunded` stays 0 and they have no refund rows.
+
+Revision ID: 5f3a9c2e7d18
+Revises: 8e2b4f6a1c39
+Create Date: 2026-12-04 19:00:00.000000+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5f3a9c2e7d18"
+down_revision: str | None = "8e2b4f6a1c39"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # In place (no batch copy of the orders table): a plain ADD COLUMN on both databases.
+    op.add_column(
+        "orders", sa.Column("refunded", sa.BigInteger(), server_default="0", nullable=False)
+    )
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("order_id", sa.Uuid(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("charge_id", sa.String(length=255), nullable=True),
+        sa.Column("requested_by", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("amount >= 0", name=op.f("ck_refunds_amount_not_negative")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'refunded')", name=op.f("ck_refunds_status_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_refunds_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+    )
+    op.create_index("ix_refunds_order_created", "refunds", ["order_id", "created_at", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_refunds_order_created", table_name="refunds")
+    op.drop_table("refunds")
+    op.execute("ALTER TABLE orders DROP COLUMN refunded")  # in place too
