@@ -31,6 +31,7 @@ from src.domain.refunds.rules import (
 )
 from src.domain.users import Principal
 from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import NotFound
 from src.infrastructure.runtime import runtime
 
 
@@ -91,6 +92,15 @@ async def list_refunds(*, principal: Principal, order_id: UUID) -> list[Refund]:
     order = ensure_visible(principal, await OrderRepository().get(order_id))
     refunds = await RefundRepository().of_order(order.id)
     return [refund for refund in refunds if may_read(principal, refund.seller_ids)]
+
+
+@transaction(readonly=True)
+async def get_refund(*, principal: Principal, order_id: UUID, refund_id: UUID) -> Refund:
+    """One of the refunds `list_refunds` shows `principal`; any other → 404."""
+    for refund in await list_refunds(principal=principal, order_id=order_id):
+        if refund.id == refund_id:
+            return refund
+    raise NotFound("No such refund")
 
 
 async def make_refund(_event_id: UUID, event: RefundCreated) -> None:
