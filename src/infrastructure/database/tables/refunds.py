@@ -1,10 +1,9 @@
 """Refunds: part or all of a paid order given back, with the items and amounts they cover."""
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.infrastructure.database.base import Base
@@ -24,9 +23,6 @@ class RefundsTable(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str | None] = mapped_column(String(500))
-    # [{product_id, variant_id, seller_id, quantity, amount, commission}]: an order's refunds
-    # are few and always read together, so their items travel with them.
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     charge_id: Mapped[str | None] = mapped_column(String(255))
     requested_by: Mapped[UUID]  # who asked (an admin, a seller, or the cancelling user)
     created_at: Mapped[datetime]
@@ -39,4 +35,27 @@ class RefundsTable(Base):
         ),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         Index("ix_refunds_order_created", "order_id", "created_at", "id"),
+    )
+
+
+class RefundItemsTable(Base):
+    """What a refund covers, item by item: the units of a variant, what they cost the buyer
+    and the commission on them given back."""
+
+    __tablename__ = "refund_items"
+
+    refund_id: Mapped[UUID] = mapped_column(
+        ForeignKey("refunds.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[UUID] = mapped_column(index=True)  # analytics sum a product's refunds
+    variant_id: Mapped[UUID]
+    seller_id: Mapped[UUID]
+    quantity: Mapped[int]
+    amount: Mapped[int] = mapped_column(BigInteger)
+    commission: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_in_range"),
+        CheckConstraint("amount >= 0 AND commission >= 0", name="amounts_not_negative"),
     )

@@ -32,7 +32,6 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=True),
-        sa.Column("items", sa.JSON(), nullable=False),
         sa.Column("charge_id", sa.String(length=255), nullable=True),
         sa.Column("requested_by", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -50,9 +49,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
     )
     op.create_index("ix_refunds_order_created", "refunds", ["order_id", "created_at", "id"])
+    op.create_table(
+        "refund_items",
+        sa.Column("refund_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Uuid(), nullable=False),
+        sa.Column("variant_id", sa.Uuid(), nullable=False),
+        sa.Column("seller_id", sa.Uuid(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("commission", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "amount >= 0 AND commission >= 0", name=op.f("ck_refund_items_amounts_not_negative")
+        ),
+        sa.CheckConstraint(
+            "quantity BETWEEN 1 AND 1000", name=op.f("ck_refund_items_quantity_in_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"],
+            ["refunds.id"],
+            name=op.f("fk_refund_items_refund_id_refunds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("refund_id", "position", name=op.f("pk_refund_items")),
+    )
+    op.create_index(
+        op.f("ix_refund_items_product_id"), "refund_items", ["product_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_refund_items_product_id"), table_name="refund_items")
+    op.drop_table("refund_items")
     op.drop_index("ix_refunds_order_created", table_name="refunds")
     op.drop_table("refunds")
     op.execute("ALTER TABLE orders DROP COLUMN refunded")  # in place too
