@@ -286,3 +286,26 @@ async def test_every_line_error_is_a_validation_error(shop: Shop) -> None:
     problem_of(not_an_id, 422, "validationError")
     problem_of(await refund(shop, {"id": lamp["id"]}, admin, item(lamp, 1)), 404, "notFound")
     assert (await refunds_of(shop, order, admin)).json() == {"items": []}
+
+
+async def test_analytics_count_a_products_refunds_and_keep_revenue_gross(shop: Shop) -> None:
+    admin = await admin_token(shop.client)
+    lamp, desk = await shop.product(price=1250, stock=20), await shop.product(price=999)
+    first = await paid(shop, (lamp, 3), (desk, 1))
+    second = await paid(shop, (lamp, 2))
+    gone = await paid(shop, (lamp, 1))
+    assert (await refund(shop, first, admin, item(lamp, 2), item(desk, 1))).status_code == 201
+    assert (await refund(shop, second, shop.seller_token, item(lamp, 1))).status_code == 201
+    cancel = await shop.client.post(f"{API}/orders/{gone['id']}/cancel",
+                                    headers=bearer(shop.buyer_token))  # fmt: skip
+    assert cancel.status_code == 200
+
+    stats = await shop.client.get(f"{API}/analytics/products/{lamp['id']}/orders",
+                                  headers=bearer(shop.seller_token))  # fmt: skip
+
+    assert stats.status_code == 200, stats.text
+    # A cancelled order counts in neither revenue nor refunded.
+    assert (stats.json()["revenue"], stats.json()["refunded"]) == (5 * 1250, 3 * 1250)
+    desk_stats = await shop.client.get(f"{API}/analytics/products/{desk['id']}/orders",
+                                       headers=bearer(admin))  # fmt: skip
+    assert (desk_stats.json()["revenue"], desk_stats.json()["refunded"]) == (999, 999)

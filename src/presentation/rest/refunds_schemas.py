@@ -126,4 +126,7 @@ class RefundResponse(ApiModel):
 
 
 class RefundsResponse(ApiModel):
-    items: list[RefundResponse] = Field(description="Oldest first")
+    # Each refund gives back one unit at least, of at most 50 items of 1000 units.
+    items: Annotated[list[RefundResponse], Documented(maxItems=MAX_LINES * MAX_QUANTITY)] = Field(
+        description="Oldest first"
+    )
