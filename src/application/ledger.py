@@ -57,7 +57,7 @@ async def record_refund(order: Order, sellers: Sequence[SellerRefund], now: date
     ledger, pending = LedgerRepository(), PendingFundsRepository()
     sold_to = await ledger.sold_to(order.id)
     for share in sorted(sellers, key=lambda share: share.seller_id):
-        if share.seller_id not in sold_to or share.payout == 0:
+        if share.seller_id not in sold_to:
             continue
         held = await pending.reduce(order.id, share.seller_id, share.payout)
         await ledger.append(
