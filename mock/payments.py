@@ -6,8 +6,9 @@ on demand.
 Everything lives in memory and is gone when the process stops. Tokens beginning `tok_decline`
 are declined. `POST /charges/{id}/refund` refunds `{"amount": n}` of a charge, or without a
 body all that is left; each charge shows `refunded` (the amount so far) and `GET /refunds`
-lists one row per refund made, however often it was asked for. `POST /_faults` makes the next calls to the two POST endpoints fail (a 503, or a
-stall and then a 503), before or after their effect is recorded; `POST /_reset` forgets all.
+lists one row per refund made, however often it was asked for. `POST /_faults` makes the next
+calls to the two POST endpoints fail (a 503, or a stall and then a 503), before or after their
+effect is recorded; `POST /_reset` forgets all.
 """
 
 import argparse
