@@ -1,13 +1,14 @@
-"""A stand-in payment provider: charges and (partial) refunds, idempotent per key, with faults
-on demand.
+"""A stand-in payment provider: charges, (partial) refunds and transfers to sellers,
+idempotent per key, with faults on demand.
 
     python -m mock.payments --port 8081
 
 Everything lives in memory and is gone when the process stops. Tokens beginning `tok_decline`
 are declined. `POST /charges/{id}/refund` refunds `{"amount": n}` of a charge, or without a
 body all that is left; each charge shows `refunded` (the amount so far) and `GET /refunds`
-lists one row per refund made, however often it was asked for. `POST /_faults` makes the next
-calls to the two POST endpoints fail (a 503, or a stall and then a 503), before or after their
+lists one row per refund made, however often it was asked for. Transfers to a seller named
+in `POST /_refuse-transfers` are refused (a closed account). `POST /_faults` makes the next
+calls to the POST endpoints fail (a 503, or a stall and then a 503), before or after their
 effect is recorded; `POST /_reset` forgets all.
 """
 
@@ -49,6 +50,9 @@ class Answer:
 UNAVAILABLE = Answer(503, {"error": "unavailable"})
 NOT_FOUND = Answer(404, {"error": "notFound"})
 DECLINED = Answer(402, {"error": "declined", "message": "The card was declined."})
+TRANSFER_REFUSED = Answer(
+    402, {"error": "transferRefused", "message": "The seller's account takes no transfers."}
+)
 
 
 class Refused(Exception):
@@ -112,6 +116,27 @@ class Charge:
         }
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """Money sent to a seller, once per key."""
+
+    id: str
+    seller_id: str
+    amount: int
+    currency: str
+    idempotency_key: str
+
+    def to_json(self) -> Json:
+        """The transfer as the API shows it."""
+        return {
+            "id": self.id,
+            "sellerId": self.seller_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "idempotencyKey": self.idempotency_key,
+        }
+
+
 @dataclass
 class Faults:
     """How many of the next POST calls fail, and how."""
@@ -139,6 +164,16 @@ class RefundRequest(BaseModel):
     amount: int = Field(ge=1, strict=True)
 
 
+class TransferRequest(BaseModel):
+    seller_id: str = Field(alias="sellerId", min_length=1)
+    amount: int = Field(ge=1, strict=True)
+    currency: str = Field(pattern="^[A-Za-z]{3}$")
+
+
+class RefuseTransfersRequest(BaseModel):
+    seller_id: str = Field(alias="sellerId", min_length=1)
+
+
 class FaultsRequest(BaseModel):
     fail_next: int = Field(alias="failNext", ge=0, strict=True)
     mode: Mode = "error"
@@ -154,15 +189,21 @@ class Provider:
         self.charge_answers: dict[str, Answer] = {}
         self.refund_answers: dict[str, Answer] = {}
         self.refunds: dict[str, RefundRecord] = {}
+        self.transfers: dict[str, Transfer] = {}
+        self.transfer_answers: dict[str, Answer] = {}
+        self.refusing: set[str] = set()  # sellers whose transfers are refused
         self.faults = Faults()
         self.lock = asyncio.Lock()
 
     def reset(self) -> None:
-        """Forget every charge, key and fault."""
+        """Forget every charge, transfer, key and fault."""
         self.charges.clear()
         self.charge_answers.clear()
         self.refund_answers.clear()
         self.refunds.clear()
+        self.transfers.clear()
+        self.transfer_answers.clear()
+        self.refusing.clear()
         self.faults = Faults()
 
     async def call(self, act: Callable[[], Answer]) -> Answer:
@@ -230,6 +271,25 @@ class Provider:
         if charge.refunded == charge.amount:
             charge.status = "refunded"
         return made
+
+    def transfer(self, request: TransferRequest, key: str) -> Answer:
+        """Transfer once per key; a key already seen gets its first answer back, a refusal
+        too."""
+        if (seen := self.transfer_answers.get(key)) is not None:
+            return seen
+        answer = TRANSFER_REFUSED
+        if request.seller_id not in self.refusing:
+            transfer = Transfer(
+                id=f"tr_{secrets.token_hex(12)}",
+                seller_id=request.seller_id,
+                amount=request.amount,
+                currency=request.currency,
+                idempotency_key=key,
+            )
+            self.transfers[transfer.id] = transfer
+            answer = Answer(201, transfer.to_json())
+        self.transfer_answers[key] = answer
+        return answer
 
 
 def get_provider(request: Request) -> Provider:
@@ -303,6 +363,37 @@ async def list_charges(
     ]
 
 
+@router.post("/transfers", status_code=201)
+async def create_transfer(
+    body: TransferRequest, key: IdempotencyKey, provider: ProviderDep
+) -> Response:
+    """Send money to a seller once per Idempotency-Key (402 when its account refuses it)."""
+    answer = await provider.call(lambda: provider.transfer(body, key))
+    return answer.to_response()
+
+
+@router.get("/transfers")
+async def list_transfers(
+    provider: ProviderDep,
+    seller_id: Annotated[str | None, Query(alias="sellerId")] = None,
+    idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
+) -> list[Json]:
+    """Every transfer made, oldest first, optionally to one seller or under one key."""
+    return [
+        transfer.to_json()
+        for transfer in provider.transfers.values()
+        if seller_id in {None, transfer.seller_id}
+        and idempotency_key in {None, transfer.idempotency_key}
+    ]
+
+
+@router.post("/_refuse-transfers", status_code=204)
+async def refuse_transfers(body: RefuseTransfersRequest, provider: ProviderDep) -> Response:
+    """Refuse every later transfer to this seller, as a closed account would."""
+    provider.refusing.add(body.seller_id)
+    return Response(status_code=204)
+
+
 @router.post("/_faults")
 async def set_faults(body: FaultsRequest, provider: ProviderDep) -> Json:
     """Make the next N POST calls fail (0 clears pending faults)."""
@@ -319,7 +410,7 @@ async def pending_faults(provider: ProviderDep) -> Json:
 
 @router.post("/_reset", status_code=204)
 async def reset(provider: ProviderDep) -> Response:
-    """Forget every charge, key and fault."""
+    """Forget every charge, transfer, key and fault."""
     provider.reset()
     return Response(status_code=204)
 

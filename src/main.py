@@ -15,10 +15,13 @@ from src.application.idempotency import purge_expired_keys
 from src.application.ledger import release_due_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
+from src.application.payouts import transfer_payout
 from src.application.refunds import make_refund
 from src.application.relay import Relay
 from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
+from src.application.webhooks import count_undelivered_webhooks
 from src.config import Settings, get_settings
+from src.domain.money.payouts import PayoutRequested
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
 from src.domain.refunds.events import RefundCreated
@@ -31,6 +34,7 @@ SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
     subscriber("provider-settle", PaymentUnsettled, settle_payment),
     subscriber("provider-refund-part", RefundCreated, make_refund),
+    subscriber("provider-transfer", PayoutRequested, transfer_payout),
     *NOTIFICATIONS,
     WEBHOOKS,
 ]
@@ -62,6 +66,7 @@ def create_dispatcher(settings: Settings) -> WebhookDispatcher:
             jitter=0.2,
         ),
         concurrency=webhooks.concurrency,
+        per_endpoint=webhooks.concurrency_per_endpoint,
         lease=timedelta(seconds=webhooks.lease_seconds),
         poll_seconds=webhooks.poll_seconds,
     )
@@ -93,7 +98,8 @@ def create_marketplace(settings: Settings) -> FastAPI:
     uploads = (r"/products/[^/]+/images", settings.media.max_bytes + MAX_OTHER_BYTES + 1024)
     return create_app(
         settings, api_routers=API_ROUTERS, root_routers=ROOT_ROUTERS, tags=TAGS, jobs=jobs,
-        outbox_counts=count_undelivered, large_bodies=[uploads],
+        outbox_counts=count_undelivered, webhook_counts=count_undelivered_webhooks,
+        large_bodies=[uploads],
     )  # fmt: skip
 
 

@@ -26,9 +26,9 @@ from src.domain.money.ledger_repository import (
 from src.domain.orders import Order
 from src.domain.pagination import Page
 from src.domain.refunds import SellerRefund
-from src.domain.users import Principal, Role
+from src.domain.users import Principal
+from src.domain.users.rules import ensure_seller
 from src.infrastructure.database.transaction import transaction
-from src.infrastructure.errors import Forbidden
 from src.infrastructure.runtime import runtime
 
 _LEDGER = Listing("ledger", (datetime, UUID))
@@ -96,22 +96,17 @@ async def release_due_funds() -> int:
     return released
 
 
-def _ensure_seller(principal: Principal) -> None:
-    if principal.role is not Role.SELLER:
-        raise Forbidden("Only sellers have a balance")
-
-
 @transaction(readonly=True)
 async def read_balance(*, principal: Principal) -> list[Balance]:
     """The seller's balance in each currency it sold in."""
-    _ensure_seller(principal)
+    ensure_seller(principal, detail="Only sellers have a balance")
     return await SellerBalanceRepository().of_seller(principal.user_id)
 
 
 @transaction(readonly=True)
 async def list_ledger(*, principal: Principal, limit: int, cursor: str | None) -> Page[LedgerEntry]:
     """The seller's ledger entries, newest first."""
-    _ensure_seller(principal)
+    ensure_seller(principal, detail="Only sellers have a balance")
     return await _LEDGER.page(
         cursor=cursor,
         limit=limit,

@@ -13,7 +13,8 @@ policy's attempts. Delivery is at least once, every attempt under the delivery's
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -56,9 +57,10 @@ async def make_deliveries(events: Sequence[Event]) -> frozenset[UUID]:
     """Store the deliveries of `events` to every endpoint they concern, in one transaction;
     the ids of the events done."""
     webhooks = WebhookRepository()
-    endpoints = await webhooks.subscribers_of([event.topic for event in events])
+    sellers = await _sellers(events)
+    owners = frozenset().union(*sellers.values())
+    endpoints = await webhooks.subscribers_of({event.topic for event in events}, owners)
     if endpoints:
-        sellers = await _sellers(events)
         made = [
             NewDelivery(endpoint.id, event.id, event.topic,
                         delivery_body(event.topic, event.created_at, event.payload))
@@ -92,8 +94,12 @@ WEBHOOKS = _WebhookSubscriber()
 
 
 @transaction
-async def _claim(now: datetime, limit: int, lease: timedelta) -> list[DueDelivery]:
-    return await WebhookRepository().claim_due(now, limit=limit, lease=lease)
+async def _claim(
+    now: datetime, limit: int, lease: timedelta, per_endpoint: int, in_flight: Mapping[UUID, int]
+) -> list[DueDelivery]:
+    return await WebhookRepository().claim_due(
+        now, limit=limit, lease=lease, per_endpoint=per_endpoint, in_flight=in_flight
+    )
 
 
 @transaction
@@ -103,10 +109,12 @@ async def _settle(outcome: Settled, now: datetime) -> None:
 
 @dataclass
 class WebhookDispatcher:
-    """Sends due webhook deliveries, `concurrency` at a time."""
+    """Sends due webhook deliveries, `concurrency` at a time, at most `per_endpoint` of them
+    to any one endpoint (so that one slow receiver leaves the other slots to the others)."""
 
     retry: RetryPolicy
     concurrency: int = 16
+    per_endpoint: int = 4
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 1.0
     sender: DeliverySender | None = None  # None: the runtime's
@@ -119,7 +127,9 @@ class WebhookDispatcher:
     async def deliver_due(self) -> int:
         """Attempt every delivery due now, waiting for all; how many attempts were made."""
         made = 0
-        while claimed := await _claim(self.clock(), self.concurrency, self.lease):
+        while claimed := await _claim(
+            self.clock(), self.concurrency, self.lease, self.per_endpoint, {}
+        ):
             await asyncio.gather(*(self._attempt(due) for due in claimed))
             made += len(claimed)
         return made
@@ -129,21 +139,17 @@ class WebhookDispatcher:
         by the commit that made one, and every `poll_seconds`). Attempts in flight are
         finished before returning."""
         stop = stop or asyncio.Event()
-        in_flight: set[asyncio.Task[None]] = set()
+        in_flight: dict[asyncio.Task[None], UUID] = {}
         finished = asyncio.Event()
 
         def done(task: asyncio.Task[None]) -> None:
-            in_flight.discard(task)
+            in_flight.pop(task, None)
             finished.set()
 
         with wake_ups() as wake:
             while not stop.is_set():
                 try:
-                    free = self.concurrency - len(in_flight)
-                    for due in await _claim(self.clock(), free, self.lease) if free else ():
-                        task = asyncio.create_task(self._attempt(due))
-                        in_flight.add(task)
-                        task.add_done_callback(done)
+                    await self._fill(in_flight, done)
                 except Exception:  # the database is away: try again at the next poll
                     logger.opt(exception=True).error("the webhook dispatcher failed")
                 await first_of(wake, stop, finished, seconds=self.poll_seconds)
@@ -151,9 +157,29 @@ class WebhookDispatcher:
                 finished.clear()
             await asyncio.gather(*in_flight, return_exceptions=True)
 
+    async def _fill(
+        self,
+        in_flight: dict[asyncio.Task[None], UUID],
+        done: Callable[[asyncio.Task[None]], None],
+    ) -> None:
+        """Claim due deliveries for every free slot (while any are due) and start them."""
+        while (free := self.concurrency - len(in_flight)) > 0:
+            by_endpoint = Counter(in_flight.values())
+            claimed = await _claim(self.clock(), free, self.lease, self.per_endpoint, by_endpoint)
+            for due in claimed:
+                task = asyncio.create_task(self._attempt(due))
+                in_flight[task] = due.endpoint_id
+                task.add_done_callback(done)
+            if not claimed:
+                return
+
     async def _attempt(self, due: DueDelivery) -> None:
         async with self._slots:
-            attempt = await self._send(due)
+            try:
+                attempt = await self._send(due)
+            except Exception as error:  # a bug of ours: recorded as the attempt's failure
+                logger.opt(exception=True).error("webhook delivery {} failed", due.id)
+                attempt = Attempt(False, error=repr(error))
         outcome = settled(
             self.retry, delivery_id=due.id, lease_id=due.lease_id, attempts=due.attempts,
             succeeded=attempt.succeeded, status=attempt.status, error=attempt.error,

@@ -14,7 +14,12 @@ from src.domain.clock import utcnow
 from src.domain.pagination import Page
 from src.domain.users import Principal, Role
 from src.domain.webhooks import Delivery, Endpoint, WebhookRepository
-from src.domain.webhooks.rules import check_topics, ensure_can_keep_endpoints, ensure_visible
+from src.domain.webhooks.rules import (
+    check_topics,
+    ensure_can_keep_endpoints,
+    ensure_room_for_another,
+    ensure_visible,
+)
 from src.infrastructure.database.transaction import transaction
 from src.infrastructure.errors import FieldError, NotFound, ValidationFailed
 from src.infrastructure.events import wake_relays_after_commit
@@ -61,7 +66,15 @@ async def register_endpoint(
 
 @transaction
 async def _store(endpoint: Endpoint, sealed_secret: str) -> Endpoint:
-    return await WebhookRepository().add_endpoint(endpoint, sealed_secret)
+    webhooks = WebhookRepository()
+    ensure_room_for_another(await webhooks.count_endpoints(endpoint.owner_id))
+    return await webhooks.add_endpoint(endpoint, sealed_secret)
+
+
+@transaction(readonly=True)
+async def count_undelivered_webhooks() -> dict[str, int]:
+    """How many deliveries are pending and how many dead (for metrics)."""
+    return await WebhookRepository().backlog()
 
 
 @transaction(readonly=True)

@@ -214,9 +214,19 @@ class WebhooksSettings(BaseModel):
     max_response_bytes: int = Field(default=4096, ge=0)
     # Deliveries in flight at once per worker, so that slow receivers hold up only a slot each.
     concurrency: int = Field(default=16, ge=1)
+    # Of those, at most this many to any one endpoint, so a slow receiver leaves room for others.
+    concurrency_per_endpoint: int = Field(default=4, ge=1)
     # How long a worker holds a delivery it took before another may take it over.
     lease_seconds: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        # A lease that ran out while its attempt is still waiting for an answer would let a
+        # second worker send the same delivery at the same time.
+        if self.lease_seconds <= self.timeout_seconds:
+            raise ValueError("WEBHOOKS__LEASE_SECONDS must be more than WEBHOOKS__TIMEOUT_SECONDS")
+        return self
 
 
 class Settings(BaseSettings):

@@ -3,21 +3,26 @@ broken object-level, function-level and property-level authorization).
 
 Each case runs in a fresh little world: a seller with product P and product V (sizes S and
 M of it sold), another seller with product Q, a buyer with an order holding P in each state
-the routes need (awaiting payment, paid, paid and shipped by the seller, delivered) and a
-review R of another product delivered to them, a refund F of the shipped order, another
-buyer, an admin. The table gives the
-status each role gets; 404 where the caller may not even see the object, 403 where it may
-see it but not act, as the contract says. No response may ever carry a password or a hash.
+the routes need (awaiting payment, paid, paid and shipped by the seller, delivered, its
+payout released to the seller) and a review R of another product delivered to them, a
+refund F of the shipped order, another buyer, an admin. The table gives the status each
+role gets; 404 where the caller may not even see the object, 403 where it may see it but
+not act, as the contract says. No response may ever carry a password or a hash.
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import update
 
+from src.application.ledger import release_due_funds
 from src.application.users import ensure_admin_account
+from src.infrastructure.database import current_session, transaction
+from src.infrastructure.database.tables import PendingFundsTable
 from tests.e2e.helpers import API, PASSWORD, bearer, login, signed_in
 from tests.e2e.test_orders_api import ADDRESS
 from tests.image_files import image_file
@@ -41,6 +46,8 @@ SELLERS_AND_ADMINS = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "selle
 # A webhook endpoint (W, the seller's): its owner and admins; other sellers must not learn it.
 WEBHOOK_OWNER = SELLERS_AND_ADMINS | {"other_seller": 404}
 HOOK_URL = "https://93.184.215.14/hooks"  # public, given as an address: no DNS needed
+SELLERS = {"anonymous": 401, "buyer": 403, "other_buyer": 403, "seller": 200,
+           "other_seller": 200, "admin": 403}  # fmt: skip
 
 # The body of an image upload: a multipart form with one file, not JSON.
 UPLOAD = "upload"
@@ -131,6 +138,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("GET", "/admin/events", None, ADMIN_ONLY),
     ("POST", "/admin/events/{random}/requeue", None, ADMIN_ONLY | {"admin": 404}),
     ("GET", "/admin/commission-rates", None, ADMIN_ONLY),
+    ("GET", "/sellers/me/balance", None, SELLERS),
+    ("GET", "/sellers/me/ledger", None, SELLERS),
+    # The seller's delivered order is released; the other seller has nothing to pay out.
+    ("POST", "/sellers/me/payouts", {"currency": "USD"},
+     SELLERS | {"seller": 201, "other_seller": 409}),
+    ("GET", "/sellers/me/payouts", None, SELLERS),
+    ("GET", "/sellers/me/payouts/{random}", None, SELLERS | {"seller": 404, "other_seller": 404}),
+    ("GET", "/admin/payouts", None, ADMIN_ONLY),
     ("PUT", "/admin/commission-rates/default", {"rateBps": 900}, ADMIN_ONLY),
     ("PUT", "/admin/commission-rates/categories/{category}", {"rateBps": 900}, ADMIN_ONLY),
     ("DELETE", "/admin/commission-rates/categories/{category}", None, ADMIN_ONLY | {"admin": 204}),
@@ -138,6 +153,16 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("DELETE", "/admin/commission-rates/sellers/{seller_id}", None,
      ADMIN_ONLY | {"admin": 204}),
 ]  # fmt: skip
+
+
+@transaction
+async def end_hold(order_id: UUID) -> None:
+    """As if the order had been delivered long enough ago for its funds to be released."""
+    await current_session().execute(
+        update(PendingFundsTable)
+        .where(PendingFundsTable.order_id == order_id)
+        .values(delivered_at=datetime.now(UTC) - timedelta(days=30))
+    )
 
 
 async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -194,6 +219,8 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     sent = (await call("POST", f"/orders/{delivered}/shipments", "seller", shipment))["id"]
     await call("PATCH", f"/shipments/{sent}", "seller", {"status": "delivered"})
     ids["R"] = (await call("POST", f"/products/{ids['P2']}/reviews", "buyer", {"rating": 5}))["id"]
+    await end_hold(UUID(delivered))
+    await release_due_funds()  # the delivered order's payout is available to the seller
     line = {"productId": ids["P"], "quantity": 1}
     ids["G"] = (await call("POST", "/carts", "anonymous"))["id"]
     await call("POST", f"/carts/{ids['G']}/items", "anonymous", line)

@@ -2,13 +2,17 @@
 
 On SQLite the two worker processes contend for the one write lock; on PostgreSQL (when
 TEST_POSTGRES_URL is set) for row locks. Either way stock must stay exact, no order may
-deadlock, and no request may fail with a 5xx.
+deadlock, no request may fail with a 5xx, and a cart checks out into one order however many
+checkouts of it arrive at once or are retried after their answer was lost.
 """
 
 import asyncio
+import json
 import random
+import socket
+import struct
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -276,3 +280,125 @@ async def test_50_buyers_reviewing_one_product_at_once_are_all_counted(
     assert rating == {"count": 50, "average": hundredths / 100}
     listed = (await http.get(f"{API}/products/{lamp}/reviews", params={"limit": 100})).json()
     assert sorted(review["rating"] for review in listed["items"]) == sorted(ratings)
+
+
+async def cart_of(http: httpx.AsyncClient, lines: Sequence[tuple[str, int]]) -> str:
+    """A guest cart holding the lines (product id, quantity): its id."""
+    cart = (await http.post(f"{API}/carts")).json()["id"]
+    for product_id, quantity in lines:
+        body = {"productId": product_id, "quantity": quantity}
+        added = await http.post(f"{API}/carts/{cart}/items", json=body)
+        assert added.status_code == 200, added.text
+    return str(cart)
+
+
+async def checkout(http: httpx.AsyncClient, token: str, cart: str) -> httpx.Response:
+    path = f"{API}/carts/{cart}/checkout"
+    return await http.post(path, headers=bearer(token), json={"shippingAddress": ADDRESS})
+
+
+async def test_20_checkouts_of_one_cart_at_once_make_one_order(http: httpx.AsyncClient) -> None:
+    seller = await account(http, "seller")
+    buyer = await account(http, "buyer")
+    lamp, desk = await product(http, seller, stock=50), await product(http, seller, stock=50)
+    cart = await cart_of(http, [(lamp, 2), (desk, 3)])
+
+    answers = await asyncio.gather(*(checkout(http, buyer, cart) for _ in range(20)))
+
+    assert sorted(answer.status_code for answer in answers) == [200] * 19 + [201]
+    placed = await orders_of(http, buyer)
+    assert len(placed) == 1
+    assert {answer.json()["id"] for answer in answers} == {placed[0]["id"]}
+    assert placed[0]["cartId"] == cart
+    assert (await stock_of(http, lamp), await stock_of(http, desk)) == (48, 47)
+
+
+async def test_40_adds_to_one_cart_at_once_lose_none(http: httpx.AsyncClient) -> None:
+    """Each add locks the cart, then reads its lines: none reads lines from before the
+    previous add committed, so no quantity is lost and no line made twice."""
+    seller = await account(http, "seller")
+    lamp, desk = await product(http, seller, stock=50), await product(http, seller, stock=50)
+    cart = (await http.post(f"{API}/carts")).json()["id"]
+
+    answers = await asyncio.gather(*(
+        http.post(f"{API}/carts/{cart}/items", json={"productId": each, "quantity": 1})
+        for each in [lamp, desk] * 20
+    ))  # fmt: skip
+
+    assert Counter(answer.status_code for answer in answers) == {200: 40}
+    read = (await http.get(f"{API}/carts/{cart}")).json()
+    assert sorted((item["productId"], item["quantity"]) for item in read["items"]) == sorted(
+        [(lamp, 20), (desk, 20)]
+    )
+
+
+async def send_and_hang_up(
+    base_url: str, token: str, path: str, body: object,
+    *, once: Callable[[], Awaitable[bool]] | None = None,
+) -> None:  # fmt: skip
+    """POST a request and never read its answer: reset the connection (SO_LINGER 0, as a
+    client that times out or loses its network does) at once, or once `once` holds (within
+    30 s)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    content = json.dumps(body).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(content)}\r\n\r\n"
+    )
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head.encode() + content)
+    await writer.drain()
+    for _ in range(1_500 if once is not None else 0):
+        if once is not None and await once():
+            break
+        await asyncio.sleep(0.02)
+    linger = struct.pack("ii", 1, 0)
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+    writer.transport.abort()
+
+
+async def test_a_checkout_whose_answer_was_lost_is_retried_into_the_same_order(
+    http: httpx.AsyncClient, server: str
+) -> None:
+    seller = await account(http, "seller")
+    buyer = await account(http, "buyer")
+    lamp = await product(http, seller, stock=10)
+    cart = await cart_of(http, [(lamp, 4)])
+
+    async def checked_out() -> bool:
+        read = await http.get(f"{API}/carts/{cart}", headers=bearer(buyer))
+        return bool(read.json()["status"] == "checkedOut")
+
+    # The checkout is made, but its client is gone before reading the answer.
+    path, body = f"{API}/carts/{cart}/checkout", {"shippingAddress": ADDRESS}
+    await send_and_hang_up(server, buyer, path, body, once=checked_out)
+    assert await checked_out()
+    retried = await checkout(http, buyer, cart)
+
+    assert retried.status_code == 200, retried.text
+    placed = await orders_of(http, buyer)
+    assert [order["id"] for order in placed] == [retried.json()["id"]]
+    assert await stock_of(http, lamp) == 6
+
+
+async def test_checkouts_hung_up_at_once_then_retried_make_one_order(
+    http: httpx.AsyncClient, server: str
+) -> None:
+    """Hung up at once, a checkout may be made or not, before or after its retry: the retry
+    names the one order either way."""
+    seller = await account(http, "seller")
+    buyer = await account(http, "buyer")
+    lamp = await product(http, seller, stock=10)
+    cart = await cart_of(http, [(lamp, 4)])
+    path, body = f"{API}/carts/{cart}/checkout", {"shippingAddress": ADDRESS}
+
+    await asyncio.gather(*(send_and_hang_up(server, buyer, path, body) for _ in range(5)))
+    retried = await checkout(http, buyer, cart)
+    await asyncio.sleep(0.5)  # any hung-up checkout still running finds the cart checked out
+    again = await checkout(http, buyer, cart)
+
+    assert retried.status_code in {200, 201}, retried.text
+    assert (again.status_code, again.json()["id"]) == (200, retried.json()["id"])
+    placed = await orders_of(http, buyer)
+    assert [order["id"] for order in placed] == [retried.json()["id"]]
+    assert await stock_of(http, lamp) == 6

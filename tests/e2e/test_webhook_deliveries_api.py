@@ -30,10 +30,12 @@ def settings(database_url: str) -> Settings:
 
 
 async def deliveries(client: AsyncClient, token: str, endpoint: str, count: int) -> Any:
+    """The endpoint's deliveries, once `count` of them were attempted and the failure of
+    their attempt recorded."""
     for _ in range(200):
         page = await client.get(f"{API}/webhooks/{endpoint}/deliveries", headers=bearer(token))
         items = page.json()["items"]
-        if len(items) >= count and all(item["attempts"] for item in items):
+        if len(items) >= count and all(item["attempts"] and item["lastError"] for item in items):
             return items
         await asyncio.sleep(0.05)
     raise AssertionError(f"fewer than {count} attempted deliveries: {items}")
@@ -74,6 +76,10 @@ async def test_an_order_is_delivered_to_its_sellers_and_admins_endpoints_only(
         f"{API}/webhooks/{ids['other']}/deliveries", headers=bearer(other_seller)
     )
     assert other.json() == {"items": [], "nextCursor": None}
+
+    metrics = (await client.get("/metrics")).text
+    assert 'webhook_deliveries{state="pending"} 2.0' in metrics  # the seller's and the admin's
+    assert 'webhook_deliveries{state="dead"} 0.0' in metrics
 
     redeliver = f"{API}/webhooks/{ids['seller']}/deliveries/{delivery['id']}/redeliver"
     again = await client.post(redeliver, headers=bearer(seller))

@@ -97,3 +97,13 @@ async def test_server_owned_and_unknown_fields_are_refused(client: AsyncClient) 
     extras: list[dict[str, object]] = [{"secret": "whsec_AAAA"}, {"id": "x"}, {"colour": "red"}]
     for extra in extras:
         problem_of(await register(client, token, extra=extra), 422, "validationError")
+
+
+async def test_an_account_keeps_at_most_ten_endpoints(client: AsyncClient) -> None:
+    _, token = await signed_in(client, role="seller")
+    for _ in range(10):
+        assert (await register(client, token)).status_code == 201
+    problem_of(await register(client, token), 409, "tooManyWebhooks")
+    first = (await client.get(f"{API}/webhooks", headers=bearer(token))).json()["items"][0]
+    await client.delete(f"{API}/webhooks/{first['id']}", headers=bearer(token))
+    assert (await register(client, token)).status_code == 201

@@ -2,15 +2,21 @@
 every signature with the Standard Webhooks library; failures are retried under the same
 `webhook-id`, and the delivery log and redelivery work over HTTP."""
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from src.config.settings import PROJECT_ROOT
 from tests.e2e.helpers import API, PASSWORD, new_email
 from tests.e2e.servers import (
+    answers,
     free_port,
     migrate,
     server_environment,
@@ -114,3 +120,64 @@ def test_a_paid_order_reaches_the_sellers_receiver_signed_and_retried(marketplac
             first, second = received(receiver, type="order.placed")
             assert first["webhookId"] == second["webhookId"] == placed
             assert second["verified"]
+
+
+@contextmanager
+def uvicorn_on(environment: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The server in a process of its own, which the test may kill."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "uvicorn", "src.main:app", "--port", str(port)],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/health/ready"), seconds=30)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_a_delivery_in_flight_when_the_server_is_killed_is_sent_after_it_restarts(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    environment = server_environment(
+        empty_database_url, tmp_path / "logs",
+        WEBHOOKS__ALLOW_PRIVATE_HTTP="true", WEBHOOKS__POLL_SECONDS="0.2",
+        WEBHOOKS__TIMEOUT_SECONDS="3", WEBHOOKS__LEASE_SECONDS="4", OUTBOX__POLL_SECONDS="0.2",
+    )  # fmt: skip
+    migrate(environment)
+    port, hooks_port = free_port(), free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with uvicorn_on(environment, port) as server, httpx.Client(base_url=base_url) as client:
+        seller, buyer = headers_of(client, "seller"), headers_of(client, "buyer")
+        endpoint = client.post(
+            f"{API}/webhooks",
+            headers=seller,
+            json={"url": f"http://127.0.0.1:{hooks_port}/hooks", "events": ["order.placed"]},
+        ).json()
+        product = client.post(
+            f"{API}/products",
+            headers=seller,
+            json={"title": "Lamp", "price": 1500, "stock": 3, "category": "lighting"},
+        ).json()
+        receiver_running = stand_in_receiver(hooks_port, endpoint["secret"], stall_seconds=30)
+        with receiver_running as receiver:
+            # The first attempt stalls at the receiver: the server is killed while it waits.
+            httpx.post(f"{receiver}/_faults", json={"failNext": 1, "mode": "timeout"})
+            client.post(f"{API}/orders", headers=buyer, json={
+                "items": [{"productId": product["id"], "quantity": 1}],
+                "shippingAddress": ADDRESS})  # fmt: skip
+            wait_for(lambda: httpx.get(f"{receiver}/_faults").json()["failNext"] == 0,
+                     what="the first attempt to arrive")  # fmt: skip
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=10)
+            with uvicorn_on(environment, port):
+                wait_for(lambda: 204 in answered(receiver, "order.placed"), seconds=30,
+                         what="the delivery, after the restart")  # fmt: skip
+                log = client.get(f"{API}/webhooks/{endpoint['id']}/deliveries", headers=seller)
+            (delivery,) = log.json()["items"]
+            assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
+            delivered = [r for r in received(receiver) if r["answered"] == 204]
+            assert [r["webhookId"] for r in delivered] == [delivery["id"]]
+            assert delivered[0]["verified"]

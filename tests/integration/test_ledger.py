@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from src.application import ledger as ledger_operations
 from src.application import orders as order_operations
 from src.application import payments as payment_operations
+from src.application import payouts as payout_operations
 from src.application import shipping as shipping_operations
 from src.application.auth import create_user
 from src.application.catalog import import_products
@@ -20,18 +21,22 @@ from src.application.commission import set_category_rate
 from src.application.ledger import release_due_funds
 from src.application.orders import cancel_order, get_order, place_order
 from src.application.payments import pay_order
+from src.application.payouts import request_payout, transfer_payout
 from src.application.shipping import deliver_shipment, ship_order
 from src.config.settings import PayoutsSettings, Settings
 from src.domain.catalog import Product, ProductStatus
 from src.domain.money.ledger import Balance, LedgerEntry, LedgerKind, balances_of
 from src.domain.money.ledger_repository import LedgerRepository, SellerBalanceRepository
+from src.domain.money.payout_repository import PayoutRepository
+from src.domain.money.payouts import Payout, PayoutRequested, PayoutStatus
 from src.domain.orders import CartLine, Order, OrderStatus, ShippingAddress
 from src.domain.orders.rules import seller_shares
 from src.domain.users import Principal, Role
 from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import PendingFundsTable
 from src.infrastructure.errors import AppError
-from src.infrastructure.runtime import Runtime
+from src.infrastructure.payments.fake import FakePaymentGateway
+from src.infrastructure.runtime import Runtime, runtime
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.database
@@ -87,6 +92,13 @@ async def world(runtime: Runtime) -> World:
     user = await create_user(email=f"b-{uuid4().hex[:10]}@example.com", full_name="B",
                              role=Role.BUYER, password_hash="unused")  # fmt: skip
     return World(Principal(user_id=user.id, role=Role.BUYER))
+
+
+@transaction(readonly=True)
+async def payout_status(payout_id: UUID) -> PayoutStatus:
+    payout = await PayoutRepository().get(payout_id)
+    assert payout is not None
+    return payout.status
 
 
 @transaction(readonly=True)
@@ -269,6 +281,26 @@ async def test_a_rolled_back_cancel_leaves_no_refund(
     assert await balances(seller) == {(seller.user_id, "USD"): balance(900)}
 
 
+async def test_a_rolled_back_payout_takes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seller = await world.seller()
+    (lamp,) = await world.products(seller, [1000])
+    order = await world.order((lamp, 1))
+    await pay_order(principal=world.buyer, order_id=order.id, payment_token="tok")
+    await world.deliver(order, seller)
+    await release_due_funds()
+
+    async def fail(_event: object) -> None:  # after the debit and its entry, in one transaction
+        raise RuntimeError("the outbox is full")
+
+    monkeypatch.setattr(payout_operations, "raise_event", fail)
+    with pytest.raises(RuntimeError):
+        await request_payout(principal=seller, currency="USD", amount=None)
+    assert [e.kind for e in await entries_of(seller)] == [LedgerKind.SALE, LedgerKind.RELEASE]
+    assert await balances(seller) == {(seller.user_id, "USD"): balance(0, 900)}
+
+
 async def test_a_sale_is_recorded_once_however_often_it_is_recorded(world: World) -> None:
     seller = await world.seller()
     (lamp,) = await world.products(seller, [1000])
@@ -306,7 +338,19 @@ order_sellers = st.lists(
 )
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["pay", "pay", "deliver", "deliver", "deliver", "release", "cancel"]),
+        st.sampled_from(
+            [
+                "pay",
+                "pay",
+                "deliver",
+                "deliver",
+                "deliver",
+                "release",
+                "cancel",
+                "payout",
+                "transfer",
+            ]
+        ),
         st.integers(0, 20),
     ),
     min_size=1,
@@ -321,7 +365,8 @@ class Workload:
     def __init__(self, world: World, sellers: list[Principal], products: list[UUID]) -> None:
         self.world, self.sellers, self.products = world, sellers, products
         self.orders: list[Order] = []
-        self.model = {seller.user_id: [0, 0] for seller in sellers}
+        self.model = {seller.user_id: [0, 0, 0] for seller in sellers}
+        self.payouts: list[Payout] = []
         self.delivered: set[tuple[int, UUID]] = set()  # delivered, not released yet
         self.shipped: dict[int, set[UUID]] = {}
 
@@ -362,10 +407,34 @@ class Workload:
             self.model[seller_id][1] += payout
         self.delivered.clear()
 
+    async def payout(self, index: int) -> None:
+        """A seller asks for all it has available."""
+        seller = self.sellers[index % len(self.sellers)]
+        payout = await request_payout(principal=seller, currency="USD", amount=None)
+        self.payouts.append(payout)
+        self.model[seller.user_id][1] -= payout.amount
+        self.model[seller.user_id][2] += payout.amount
+
+    async def transfer(self, index: int) -> None:
+        """The relay transfers the payouts asked for; every other one is refused."""
+        provider = runtime().payments
+        assert isinstance(provider, FakePaymentGateway)
+        for number, payout in enumerate(self.payouts):
+            if (number + index) % 2:
+                provider.refusing.add(str(payout.seller_id))
+            await transfer_payout(uuid4(), PayoutRequested(payout_id=payout.id))
+            provider.refusing.clear()
+            if await payout_status(payout.id) is PayoutStatus.FAILED:
+                self.model[payout.seller_id][1] += payout.amount
+                self.model[payout.seller_id][2] -= payout.amount
+        self.payouts.clear()
+
     async def step(self, action: str, index: int) -> str | None:
         """Take one step; the code of the refusal, if the order's state refused it."""
+        if action not in ("payout", "transfer"):
+            index %= len(self.orders)
         try:
-            await getattr(self, action)(index % len(self.orders))
+            await getattr(self, action)(index)
         except AppError as refused:
             return refused.code
         return None
@@ -394,12 +463,16 @@ async def test_balances_are_always_the_sums_of_the_entries(
         await workload.place(chosen)
     refusals = {await workload.step(action, argument) for action, argument in steps}
     await workload.release(0)
-    assert refusals <= {None, "invalidState"}  # only moves the order's state does not allow
+    for index in range(len(sellers)):  # whatever is available is asked for, and sent
+        refusals.add(await workload.step("payout", index))
+    await workload.transfer(len(steps))
+    # Only moves the order's state does not allow, and payouts of nothing.
+    assert refusals <= {None, "invalidState", "insufficientFunds"}
 
     stored = await balances(*sellers)
     assert stored == balances_of(await entries_of(*sellers))
-    for seller_id, (pending, available) in workload.model.items():
+    for seller_id, (pending, available, paid_out) in workload.model.items():
         if (seller_id, "USD") in stored:
-            assert stored[seller_id, "USD"] == balance(pending, available)
+            assert stored[seller_id, "USD"] == balance(pending, available, paid_out)
         else:
-            assert pending == available == 0  # never paid
+            assert pending == available == paid_out == 0  # never paid

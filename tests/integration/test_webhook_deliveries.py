@@ -30,6 +30,7 @@ from src.domain.webhooks import (
 )
 from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.tables import WebhookEndpointsTable
+from src.infrastructure.errors import NotFound
 from src.infrastructure.runtime import Runtime
 from src.infrastructure.webhooks import Attempt
 from tests.e2e.helpers import PASSWORD, new_email
@@ -231,6 +232,7 @@ async def test_a_failing_receiver_is_retried_with_backoff_until_dead(runtime: Ru
             assert await dispatcher.deliver_due() == 0  # not before its backoff
             clock.now = delivery.next_attempt_at
     assert delivery.status is DeliveryStatus.DEAD
+    assert await webhooks.count_undelivered_webhooks() == {"pending": 0, "dead": 1}
     for attempt, wait in enumerate(waits, start=1):
         assert POLICY.backoff(attempt) * 0.8 <= wait <= POLICY.backoff(attempt) * 1.2
     assert len({message_id for _, message_id, _ in receivers.sent}) == 1  # one webhook-id
@@ -239,25 +241,40 @@ async def test_a_failing_receiver_is_retried_with_backoff_until_dead(runtime: Ru
 
 
 async def test_a_receiver_that_never_answers_holds_up_nobody_else(runtime: Runtime) -> None:
-    seller = await person(Role.SELLER)
+    seller, other = await person(Role.SELLER), await person(Role.SELLER)
     slow, quick = "https://93.184.215.14/slow", "https://93.184.215.14/quick"
-    slow_id, quick_id = await endpoint(seller, slow), await endpoint(seller, quick)
-    for _ in range(3):
+    slow_id, quick_id = await endpoint(seller, slow), await endpoint(other, quick)
+    for _ in range(10):  # more than all the slots: the slow endpoint is due first
         await archived(seller)
+    for _ in range(3):
+        await archived(other)
     await Relay([WEBHOOKS]).deliver_due()
     receivers = Receivers({slow: None, quick: 204})
-    dispatcher = WebhookDispatcher(POLICY, concurrency=4, sender=receivers, poll_seconds=0.02)
+    dispatcher = WebhookDispatcher(
+        POLICY, concurrency=4, per_endpoint=2, sender=receivers, poll_seconds=0.02
+    )
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop))
     try:
         for _ in range(200):
-            quick_log = await log(seller, quick_id)
+            quick_log = await log(other, quick_id)
             if all(d.status is DeliveryStatus.SUCCEEDED for d in quick_log):
                 break
             await asyncio.sleep(0.02)
         assert [d.status for d in quick_log] == [DeliveryStatus.SUCCEEDED] * 3
-        assert [d.status for d in await log(seller, slow_id)] == [DeliveryStatus.PENDING] * 3
+        slow_log = await log(seller, slow_id)
+        assert {d.status for d in slow_log} == {DeliveryStatus.PENDING}
+        assert sorted(d.attempts for d in slow_log) == [0] * 8 + [1] * 2  # two slots, no more
     finally:
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
             await running
+
+
+async def test_removing_an_endpoint_removes_its_deliveries(runtime: Runtime) -> None:
+    seller, mine = await some_deliveries(2)
+    assert len(await log(seller, mine)) == 2
+    await webhooks.delete_endpoint(principal=seller, endpoint_id=mine)
+    assert await _due(utcnow()) == []
+    with pytest.raises(NotFound):
+        await log(seller, mine)

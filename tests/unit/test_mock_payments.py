@@ -329,3 +329,55 @@ def test_the_real_process_serves_charges_until_terminated() -> None:
         _, log = process.communicate(timeout=30)
     assert process.returncode in {0, -signal.SIGTERM}
     assert b"POST /charges 201" in log
+
+
+TRANSFER = {"sellerId": "seller-1", "amount": 2250, "currency": "USD"}
+
+
+async def transfer(
+    payments: httpx.AsyncClient, key: str, body: dict[str, object] = TRANSFER
+) -> httpx.Response:
+    return await payments.post("/transfers", json=body, headers={"Idempotency-Key": key})
+
+
+async def test_a_transfer_is_made_once_per_key_and_listed(payments: httpx.AsyncClient) -> None:
+    first = await transfer(payments, "payout-1")
+    assert first.status_code == 201
+    made = first.json()
+    assert made["id"].startswith("tr_")
+    assert made == {"id": made["id"], "sellerId": "seller-1", "amount": 2250,
+                    "currency": "USD", "idempotencyKey": "payout-1"}  # fmt: skip
+    again = await transfer(payments, "payout-1", TRANSFER | {"amount": 1})
+    assert (again.status_code, again.json()) == (201, made)  # the first answer, whatever is sent
+    await transfer(payments, "payout-2", TRANSFER | {"sellerId": "seller-2"})
+    listed = (await payments.get("/transfers")).json()
+    assert [t["idempotencyKey"] for t in listed] == ["payout-1", "payout-2"]
+    by_key = (await payments.get("/transfers", params={"idempotencyKey": "payout-2"})).json()
+    assert [t["sellerId"] for t in by_key] == ["seller-2"]
+    by_seller = (await payments.get("/transfers", params={"sellerId": "seller-1"})).json()
+    assert by_seller == [made]
+
+
+async def test_a_refusing_account_refuses_transfers_and_the_refusal_is_kept(
+    payments: httpx.AsyncClient,
+) -> None:
+    refused = await payments.post("/_refuse-transfers", json={"sellerId": "seller-1"})
+    assert refused.status_code == 204
+    answer = await transfer(payments, "payout-1")
+    assert (answer.status_code, answer.json()["error"]) == (402, "transferRefused")
+    assert (await transfer(payments, "payout-1")).status_code == 402
+    assert (await payments.get("/transfers")).json() == []
+    ok = await transfer(payments, "payout-2", TRANSFER | {"sellerId": "seller-2"})
+    assert ok.status_code == 201
+
+
+async def test_a_transfer_needs_a_key_and_faults_apply_to_it(payments: httpx.AsyncClient) -> None:
+    assert (await payments.post("/transfers", json=TRANSFER)).status_code == 400
+    await fail_next(payments, failNext=1, when="after")
+    assert (await transfer(payments, "payout-1")).status_code == 503
+    assert len((await payments.get("/transfers")).json()) == 1  # it was made nonetheless
+    retried = await transfer(payments, "payout-1")
+    assert retried.status_code == 201
+    assert len((await payments.get("/transfers")).json()) == 1
+    await payments.post("/_reset")
+    assert (await payments.get("/transfers")).json() == []

@@ -14,6 +14,13 @@ MEANING_BASED_422 = {
     "GET /api/v1/orders",  # a signed cursor
     "GET /api/v1/users",  # a signed cursor
     "GET /api/v1/admin/events",  # a signed cursor
+    "GET /api/v1/webhooks",  # a signed cursor
+    "GET /api/v1/webhooks/{webhook_id}/deliveries",  # a signed cursor
+    "POST /api/v1/webhooks",  # a URL whose host does not resolve, or resolves inside
+    "GET /api/v1/sellers/me/ledger",  # a signed cursor
+    "GET /api/v1/sellers/me/payouts",  # a signed cursor
+    "GET /api/v1/admin/payouts",  # a signed cursor
+    "POST /api/v1/sellers/me/payouts",  # a reused Idempotency-Key
     "POST /api/v1/products",  # variants that do not fit the options; a price with variants
     "PATCH /api/v1/products/{product_id}",  # a price or stock for a product with options
     "POST /api/v1/products/{product_id}/variants",  # a variant that does not fit the options

@@ -114,3 +114,10 @@ def test_production_refuses_private_http_webhooks(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("WEBHOOKS__SECRET_KEY", "short")
     with pytest.raises(ValidationError, match="WEBHOOKS__SECRET_KEY"):
         Settings(_env_file=None)
+
+
+def test_a_webhook_lease_must_outlast_an_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOKS__TIMEOUT_SECONDS", "10")
+    monkeypatch.setenv("WEBHOOKS__LEASE_SECONDS", "10")
+    with pytest.raises(ValidationError, match="WEBHOOKS__LEASE_SECONDS"):
+        Settings(_env_file=None)

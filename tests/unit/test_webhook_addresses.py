@@ -69,6 +69,8 @@ REFUSED_URLS = [
     ("https://user:pw@hooks.example.com/hook", "user name"),
     ("ftp://hooks.example.com/hook", "https"),
     ("hooks.example.com/hook", "https"),
+    (f"https://{'0' * 64}.example.com/hook", "no valid name"),
+    (f"https://{'a.' * 127}com/hook", "no valid name"),
 ]
 
 
@@ -166,3 +168,13 @@ async def test_a_name_that_now_resolves_inside_is_refused_at_delivery() -> None:
     assert error is not None
     assert "loopback" in error
     assert recorder.requests == []
+
+
+async def test_a_name_the_resolver_cannot_encode_is_refused_not_raised() -> None:
+    async def refusing_idna(host: str, port: int) -> list[str]:
+        raise UnicodeError("encoding with 'idna' codec failed")
+
+    with pytest.raises(UrlRefused, match="does not resolve"):
+        await resolve_target(
+            "https://hooks.example.com/", allow_private=False, resolver=refusing_idna
+        )

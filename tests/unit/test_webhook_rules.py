@@ -2,6 +2,8 @@
 body every attempt sends."""
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -17,10 +19,12 @@ from src.domain.webhooks.rules import (
     concerns,
     delivery_body,
     ensure_can_keep_endpoints,
+    ensure_room_for_another,
     ensure_visible,
     settled,
+    share,
 )
-from src.infrastructure.errors import Forbidden, NotFound, ValidationFailed
+from src.infrastructure.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 # The contract's defaults: 5 s, doubling up to an hour, dead after 8 attempts.
 POLICY = RetryPolicy(
@@ -111,3 +115,40 @@ def test_the_body_is_type_timestamp_and_camel_case_data() -> None:
         "timestamp": "2026-12-04T10:00:00Z",
         "data": {"orderId": str(order_id), "sellerIds": []},
     }
+
+
+@dataclass(frozen=True)
+class Due:
+    endpoint_id: UUID
+
+
+@given(
+    owners=st.lists(st.integers(0, 4), max_size=60),
+    limit=st.integers(1, 20),
+    per_endpoint=st.integers(1, 5),
+    busy=st.dictionaries(st.integers(0, 4), st.integers(0, 6)),
+)
+def test_slots_are_shared_so_no_endpoint_takes_more_than_its_part(
+    owners: list[int], limit: int, per_endpoint: int, busy: dict[int, int]
+) -> None:
+    endpoints = [UUID(int=n) for n in range(5)]
+    candidates = [Due(endpoints[n]) for n in owners]
+    in_flight = {endpoints[n]: count for n, count in busy.items()}
+    chosen = share(candidates, limit, per_endpoint, in_flight)
+    assert len(chosen) <= limit
+    counts = Counter(each.endpoint_id for each in chosen)
+    for endpoint_id, count in counts.items():
+        assert count + in_flight.get(endpoint_id, 0) <= per_endpoint
+    # Short of the limit, every endpoint got all the room it had.
+    if len(chosen) < limit:
+        offered = Counter(each.endpoint_id for each in candidates)
+        for endpoint_id, count in offered.items():
+            room = max(per_endpoint - in_flight.get(endpoint_id, 0), 0)
+            assert counts[endpoint_id] == min(room, count)
+
+
+def test_an_owner_keeps_at_most_ten_endpoints() -> None:
+    ensure_room_for_another(9)
+    with pytest.raises(Conflict) as refused:
+        ensure_room_for_another(10)
+    assert refused.value.code == "tooManyWebhooks"

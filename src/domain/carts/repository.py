@@ -16,14 +16,18 @@ _CART_COLUMNS = (_C.id, _C.buyer_id, _C.status, _C.currency, _C.order_id, _C.cre
                  _C.updated_at)  # fmt: skip
 _ITEM_COLUMNS = (_I.id, _I.product_id, _I.variant_id, _I.quantity, _I.unit_price)
 # A cart with its lines, in one statement: a row per line (one with no line for an empty
-# cart). Locking takes the cart's row, as every change of its lines does first.
+# cart).
 _CART = (
     select(*_CART_COLUMNS, *(column.label(f"item_{column.key}") for column in _ITEM_COLUMNS))
     .outerjoin(_I, _I.cart_id == _C.id)
     .where(_C.id == bindparam("cart_id"))
     .order_by(_I.position)
 )
-_CART_FOR_UPDATE = _CART.with_for_update(of=_C)
+# Every change of a cart's lines locks the cart's row first. On PostgreSQL the lines are read
+# by a statement of their own after the lock: a statement that waited for a lock still reads
+# other tables as they were when it began, so a joined read would miss the lines the previous
+# holder of the lock wrote (SQLite's write transactions run one at a time from their start).
+_LOCK = select(_C.id).where(_C.id == bindparam("cart_id")).with_for_update()
 _WIDTH = len(_CART_COLUMNS)
 _ITEM_FIELDS = tuple(column.key for column in _ITEM_COLUMNS)
 _OPEN_CART_OF = select(_C.id).where(
@@ -94,8 +98,9 @@ class CartRepository(BaseRepository[CartsTable]):
 
     async def get(self, cart_id: UUID, *, for_update: bool = False) -> Cart | None:
         """The cart with its lines; `for_update` locks it until commit."""
-        statement = _CART_FOR_UPDATE if for_update else _CART
-        rows = (await self._execute(statement, {"cart_id": cart_id})).all()
+        if for_update and self.dialect == "postgresql":
+            await self._execute(_LOCK, {"cart_id": cart_id})
+        rows = (await self._execute(_CART, {"cart_id": cart_id})).all()
         if not rows:
             return None
         row = rows[0]

@@ -37,6 +37,7 @@ class LedgerEntry(Entity):
     currency: str
     bucket: Bucket
     created_at: datetime
+    payout_id: UUID | None = None  # the payout a payout or returned payout entry is of
 
 
 class Balance(Entity):

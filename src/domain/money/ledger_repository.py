@@ -20,6 +20,7 @@ from src.infrastructure.database.tables import (
 _L, _B, _F = LedgerEntriesTable, SellerBalancesTable, PendingFundsTable
 _ENTRY_COLUMNS = (
     _L.id, _L.seller_id, _L.kind, _L.order_id, _L.amount, _L.currency, _L.bucket, _L.created_at,
+    _L.payout_id,
 )  # fmt: skip
 # Entries a retry must not write twice: an order's sale to a seller, and its release.
 # (The predicates of their partial unique indexes, spelled as the indexes spell them.)
@@ -46,6 +47,19 @@ _LEDGER_PAGE, _LEDGER_PAGE_AFTER = (
 )
 _SOLD_TO = select(_L.seller_id).where(
     _L.order_id == bindparam("the_order"), _L.kind == LedgerKind.SALE.value
+)
+_DEBIT = (
+    update(_B)
+    .where(
+        _B.seller_id == bindparam("the_seller"),
+        _B.currency == bindparam("the_currency"),
+        _B.available + bindparam("available_change") >= 0,
+    )
+    .values(
+        available=_B.available + bindparam("available_change"),
+        paid_out=_B.paid_out + bindparam("paid_out_change"),
+        updated_at=bindparam("now"),
+    )
 )
 _HOLD = insert(_F)
 _DELIVERED = (
@@ -79,14 +93,14 @@ def _to_entry(row: Any) -> LedgerEntry:
     return LedgerEntry(
         id=row.id, seller_id=row.seller_id, kind=LedgerKind(row.kind), order_id=row.order_id,
         amount=row.amount, currency=row.currency, bucket=Bucket(row.bucket),
-        created_at=row.created_at,
+        created_at=row.created_at, payout_id=row.payout_id,
     )  # fmt: skip
 
 
 def _row_of(entry: LedgerEntry) -> dict[str, Any]:
     return {
         "id": entry.id, "seller_id": entry.seller_id, "kind": entry.kind.value,
-        "order_id": entry.order_id, "payout_id": None, "amount": entry.amount,
+        "order_id": entry.order_id, "payout_id": entry.payout_id, "amount": entry.amount,
         "currency": entry.currency, "bucket": entry.bucket.value, "created_at": entry.created_at,
     }  # fmt: skip
 
@@ -110,6 +124,16 @@ class LedgerRepository(BaseRepository[LedgerEntriesTable]):
         ):
             return False
         await SellerBalanceRepository().add(entry)
+        return True
+
+    async def append_debit(self, entry: LedgerEntry) -> bool:
+        """Write a payout entry if the seller's available balance covers it, taking it from
+        available in the same statement that checks it (`… WHERE available >= :amount`), so
+        that concurrent payouts can never together take more than there is; whether it was
+        covered (if not, nothing is written)."""
+        if not await SellerBalanceRepository().debit(entry):
+            return False
+        await self._execute(_INSERT_ENTRY, _row_of(entry))
         return True
 
     async def page(
@@ -161,6 +185,18 @@ class SellerBalanceRepository(BaseRepository[SellerBalancesTable]):
             unique=("seller_id", "currency"),
             add=("pending", "available", "paid_out"),
             replace=("updated_at",),
+        )  # fmt: skip
+
+    async def debit(self, entry: LedgerEntry) -> bool:
+        """Change the balance by a payout entry only if available covers it."""
+        change = change_of(entry)
+        return bool(
+            await self._execute_count(
+                _DEBIT,
+                {"the_seller": entry.seller_id, "the_currency": entry.currency,
+                 "available_change": change.available, "paid_out_change": change.paid_out,
+                 "now": entry.created_at},
+            )
         )  # fmt: skip
 
     async def of_seller(self, seller_id: UUID) -> list[Balance]:

@@ -39,7 +39,9 @@ class Subscriber(Protocol[PreparedT]):
     event of the batch that any subscriber sharing that `prepare` (the same, or an equal,
     callable) is still to handle, and passes what it returned to each `handle`: subscribers
     that need the same rows share one read. `prepared` is None if `prepare` failed; handling
-    then reads for itself, or fails and is retried.
+    then reads for itself, or fails and is retried. A `prepare` may also do a batch's work at
+    once, if that work is idempotent (webhooks store every delivery of a batch in one
+    transaction); `handle` then has only what `prepare` could not do.
     """
 
     @property

@@ -58,6 +58,12 @@ def ensure_admin(principal: Principal) -> None:
         raise Forbidden("Only administrators may do this")
 
 
+def ensure_seller(principal: Principal, *, detail: str = "Only sellers may do this") -> None:
+    """Only sellers may go further."""
+    if principal.role is not Role.SELLER:
+        raise Forbidden(detail)
+
+
 def can_see_user(principal: Principal, user_id: UUID) -> bool:
     """A user sees their own account; administrators see every account."""
     return principal.role is Role.ADMIN or principal.user_id == user_id

@@ -8,6 +8,9 @@ from uuid import UUID
 from src.domain.entities import Entity
 
 MAX_URL, MAX_DESCRIPTION, MAX_TOPICS = 2000, 500, 20
+# Endpoints one owner may keep: each event is sent to every one of them, so without a bound
+# one account could turn the marketplace's events into a flood at someone else's address.
+MAX_ENDPOINTS = 10
 
 
 class Topic(StrEnum):
@@ -78,6 +81,7 @@ class DueDelivery:
 
     id: UUID
     lease_id: UUID  # the claim it was taken under: what its outcome is recorded against
+    endpoint_id: UUID
     url: str
     sealed_secret: str
     body: str

@@ -8,12 +8,23 @@ out. An attempt's outcome is recorded only while it is still that worker's attem
 """
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from src.domain.pagination import Fetched, fetched_items
 from src.domain.webhooks.entities import (
@@ -25,6 +36,7 @@ from src.domain.webhooks.entities import (
     Settled,
     Topic,
 )
+from src.domain.webhooks.rules import share
 from src.infrastructure.database import BaseRepository
 from src.infrastructure.database.tables import WebhookDeliveriesTable, WebhookEndpointsTable
 
@@ -36,9 +48,13 @@ _DELIVERY = (_D.id, _D.endpoint_id, _D.event_id, _D.topic, _D.attempts, _D.last_
              _D.dead_at)  # fmt: skip
 _PENDING = and_(_D.succeeded_at.is_(None), _D.dead_at.is_(None))
 _DUE = (
-    select(_D.id, _D.attempts, _D.body, _E.url, _E.sealed_secret)
+    select(_D.id, _D.endpoint_id, _D.attempts, _D.body, _E.url, _E.sealed_secret)
     .join(_E, _E.id == _D.endpoint_id)
-    .where(_PENDING, _D.available_at <= bindparam("now"))
+    .where(
+        _PENDING,
+        _D.available_at <= bindparam("now"),
+        _D.endpoint_id.not_in(bindparam("busy", expanding=True)),
+    )
     .order_by(_D.available_at)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=_D)
@@ -49,6 +65,8 @@ _LEASE = (
     .values(available_at=bindparam("until"), attempts=_D.attempts + 1, lease_id=bindparam("lease"))
 )
 _MAX_ERROR = 2000
+# Due deliveries read per slot to fill, so that an endpoint at its share leaves room for others.
+_LOOK_AHEAD, _MAX_LOOK_AHEAD = 4, 500
 _KEY = operator.attrgetter("created_at", "id")
 
 
@@ -58,6 +76,12 @@ def _to_endpoint(row: Any) -> Endpoint:
         topics=tuple(Topic(topic) for topic in row.topics), description=row.description,
         created_at=row.created_at,
     )  # fmt: skip
+
+
+def _to_due(row: Any, lease_id: UUID) -> DueDelivery:
+    return DueDelivery(
+        row.id, lease_id, row.endpoint_id, row.url, row.sealed_secret, row.body, row.attempts + 1
+    )
 
 
 def _to_delivery(row: Any) -> Delivery:
@@ -83,6 +107,19 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
         await self._execute(insert(_E).values(values))
         return endpoint
 
+    async def backlog(self) -> dict[str, int]:
+        """How many deliveries are pending and how many dead."""
+        state = case((_D.dead_at.is_(None), "pending"), else_="dead").label("state")
+        statement = (
+            select(state, func.count().label("n")).where(_D.succeeded_at.is_(None)).group_by(state)
+        )
+        counts = {row.state: row.n for row in await self._execute(statement)}
+        return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)}
+
+    async def count_endpoints(self, owner_id: UUID) -> int:
+        statement = select(func.count()).select_from(_E).where(_E.owner_id == owner_id)
+        return int((await self._execute(statement)).scalar_one())
+
     async def get_endpoint(self, endpoint_id: UUID) -> Endpoint | None:
         row = (await self._execute(select(*_ENDPOINT).where(_E.id == endpoint_id))).one_or_none()
         return None if row is None else _to_endpoint(row)
@@ -105,10 +142,16 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
         rows = await self._execute(statement)
         return fetched_items([_to_endpoint(row) for row in rows], _KEY)
 
-    async def subscribers_of(self, topics: Sequence[str]) -> list[Endpoint]:
-        """Every endpoint subscribed to any of `topics`."""
+    async def subscribers_of(
+        self, topics: Collection[str], owners: Collection[UUID]
+    ) -> list[Endpoint]:
+        """The endpoints subscribed to any of `topics` that receive everything or belong to
+        one of `owners`."""
         wanted = set(topics)
-        rows = await self._execute(select(*_ENDPOINT).order_by(_E.id))
+        statement = select(*_ENDPOINT).where(
+            or_(_E.receives_all.is_(True), _E.owner_id.in_(sorted(set(owners))))
+        )
+        rows = await self._execute(statement.order_by(_E.id))
         return [e for e in map(_to_endpoint, rows) if wanted.intersection(e.topics)]
 
     async def add_deliveries(self, deliveries: Sequence[NewDelivery], now: datetime) -> None:
@@ -120,24 +163,37 @@ class WebhookRepository(BaseRepository[WebhookEndpointsTable]):
             unique=["event_id", "endpoint_id"], table=_D,
         )  # fmt: skip
 
-    async def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[DueDelivery]:
-        """Take up to `limit` due deliveries for `lease`; other workers skip them meanwhile."""
-        rows = (await self._execute(_DUE, {"now": now, "limit": limit})).all()
+    async def claim_due(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        lease: timedelta,
+        per_endpoint: int | None = None,
+        in_flight: Mapping[UUID, int] | None = None,
+    ) -> list[DueDelivery]:
+        """Take up to `limit` due deliveries for `lease`, oldest due first; other workers skip
+        them meanwhile. With `per_endpoint`, no endpoint gets more than that many in flight
+        counting `in_flight` (the caller's, by endpoint): one slow receiver cannot take every
+        slot."""
+        in_flight = in_flight or {}
+        busy = [e for e, n in in_flight.items() if per_endpoint is not None and n >= per_endpoint]
+        wanted = limit if per_endpoint is None else min(limit * _LOOK_AHEAD, _MAX_LOOK_AHEAD)
+        found = (await self._execute(_DUE, {"now": now, "limit": wanted, "busy": busy})).all()
+        rows = found if per_endpoint is None else share(found, limit, per_endpoint, in_flight)
         lease_id = uuid4()
         if rows:
             await self._execute(
                 _LEASE, {"ids": [row.id for row in rows], "until": now + lease, "lease": lease_id}
             )
-        return [
-            DueDelivery(row.id, lease_id, row.url, row.sealed_secret, row.body, row.attempts + 1)
-            for row in rows
-        ]
+        return [_to_due(row, lease_id) for row in rows]
 
     async def settle(self, outcomes: Sequence[Settled], now: datetime) -> None:
         """Record what attempts came to, each only while its lease holds (the delivery was
         not taken over after the lease ran out, nor queued again meanwhile)."""
         for outcome in outcomes:
             values: dict[str, Any] = {
+                "lease_id": None,
                 "last_status": outcome.status,
                 "last_error": None if outcome.error is None else outcome.error[:_MAX_ERROR],
             }

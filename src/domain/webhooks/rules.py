@@ -3,25 +3,39 @@ a failed attempt leads to."""
 
 import json
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
 
 from src.domain.outbox.rules import RetryPolicy
 from src.domain.users.entities import Principal, Role
-from src.domain.webhooks.entities import MAX_TOPICS, Endpoint, Settled, Topic
-from src.infrastructure.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from src.domain.webhooks.entities import MAX_ENDPOINTS, MAX_TOPICS, Endpoint, Settled, Topic
+from src.infrastructure.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 
 KEEPERS = frozenset({Role.SELLER, Role.ADMIN})
+
+
+class _HasEndpoint(Protocol):
+    @property
+    def endpoint_id(self) -> UUID: ...
 
 
 def ensure_can_keep_endpoints(principal: Principal) -> None:
     """Sellers and admins keep webhook endpoints; buyers → 403."""
     if principal.role not in KEEPERS:
         raise Forbidden("Only sellers and admins may keep webhook endpoints")
+
+
+def ensure_room_for_another(kept: int) -> None:
+    """An owner keeps at most `MAX_ENDPOINTS` endpoints; one more → 409 `tooManyWebhooks`."""
+    if kept >= MAX_ENDPOINTS:
+        raise Conflict(
+            f"An account keeps at most {MAX_ENDPOINTS} webhook endpoints", code="tooManyWebhooks"
+        )
 
 
 def ensure_visible(principal: Principal, endpoint: Endpoint | None) -> Endpoint:
@@ -56,6 +70,25 @@ def concerns(endpoint: Endpoint, topic: str, seller_ids: Collection[UUID]) -> bo
     if topic not in endpoint.topics:
         return False
     return endpoint.receives_all or endpoint.owner_id in seller_ids
+
+
+RowT = TypeVar("RowT", bound=_HasEndpoint)
+
+
+def share(
+    candidates: Sequence[RowT], limit: int, per_endpoint: int, in_flight: Mapping[UUID, int]
+) -> list[RowT]:
+    """Up to `limit` of `candidates` (in their order), no endpoint's past `per_endpoint`
+    counting those already `in_flight`."""
+    taken = Counter(in_flight)
+    chosen: list[RowT] = []
+    for candidate in candidates:
+        if len(chosen) == limit:
+            break
+        if taken[candidate.endpoint_id] < per_endpoint:
+            taken[candidate.endpoint_id] += 1
+            chosen.append(candidate)
+    return chosen
 
 
 def _camel(value: Any) -> Any:

@@ -6,6 +6,8 @@ from src.infrastructure.payments.gateway import (
     OutcomeUnknown,
     PaymentGateway,
     ProviderRefund,
+    Transfer,
+    TransferRefused,
 )
 
 __all__ = [
@@ -13,5 +15,7 @@ __all__ = [
     "OutcomeUnknown",
     "PaymentGateway",
     "ProviderRefund",
+    "Transfer",
+    "TransferRefused",
     "create_payment_gateway",
 ]

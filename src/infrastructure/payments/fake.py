@@ -9,7 +9,13 @@ from dataclasses import dataclass, field, replace
 from uuid import uuid4
 
 from src.infrastructure.errors import NotFound, PaymentDeclined
-from src.infrastructure.payments.gateway import Charge, PaymentGateway, ProviderRefund
+from src.infrastructure.payments.gateway import (
+    Charge,
+    PaymentGateway,
+    ProviderRefund,
+    Transfer,
+    TransferRefused,
+)
 
 DECLINED_PREFIX = "tok_decline"
 
@@ -22,6 +28,9 @@ class FakePaymentGateway(PaymentGateway):
     refunds: dict[str, int] = field(default_factory=dict)  # charge id -> refunds performed
     # Idempotency key -> the partial refund it made.
     parts: dict[str, ProviderRefund] = field(default_factory=dict)
+    # Transfers made, by idempotency key (None: refused), and sellers whose are refused.
+    transfers: dict[str, Transfer | None] = field(default_factory=dict)
+    refusing: set[str] = field(default_factory=set)
 
     async def charge(
         self, *, order_ref: str, amount: int, currency: str, token: str, idempotency_key: str
@@ -71,3 +80,17 @@ class FakePaymentGateway(PaymentGateway):
 
     async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
         return self.parts.get(idempotency_key)
+
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        if idempotency_key not in self.transfers:
+            self.transfers[idempotency_key] = (
+                None
+                if seller_ref in self.refusing
+                else Transfer(id=f"tr_{uuid4().hex}", amount=amount, currency=currency)
+            )
+        made = self.transfers[idempotency_key]
+        if made is None:
+            raise TransferRefused("The seller's account takes no transfers")
+        return made

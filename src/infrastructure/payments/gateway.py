@@ -25,6 +25,15 @@ class Charge:
 
 
 @dataclass(frozen=True, slots=True)
+class Transfer:
+    """Money the provider sent to a seller."""
+
+    id: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderRefund:
     """A refund (of part or all of a charge) as the provider reports it."""
 
@@ -32,6 +41,11 @@ class ProviderRefund:
     charge_id: str
     amount: int
     currency: str
+
+
+class TransferRefused(Exception):
+    """The provider refused a transfer (the seller's account takes none): nothing was sent,
+    and a repeat under the same key is refused again."""
 
 
 class OutcomeUnknown(ServiceUnavailable):
@@ -71,6 +85,14 @@ class PaymentGateway(ABC):
     @abstractmethod
     async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
         """The refund a `refund_part` call with this key made, or None if it made none;
+        `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        """Send `amount` to a seller once per key: a repeat (a retry after a lost answer)
+        has the first answer. `TransferRefused` if the provider refuses it; otherwise
         `ServiceUnavailable` as for `charge`."""
 
     async def aclose(self) -> None:  # noqa: B027 - an optional hook, empty by default

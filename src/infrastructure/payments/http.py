@@ -32,6 +32,8 @@ from src.infrastructure.payments.gateway import (
     OutcomeUnknown,
     PaymentGateway,
     ProviderRefund,
+    Transfer,
+    TransferRefused,
 )
 
 _CIRCUIT = "payment-provider"
@@ -105,6 +107,19 @@ class HttpPaymentGateway(PaymentGateway):
             lambda: self._client.get("/refunds", params=query), circuit=_LOOKUP_CIRCUIT
         )
         return _refund(found[0]) if found else None
+
+    async def transfer(
+        self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
+    ) -> Transfer:
+        body = {"sellerId": seller_ref, "amount": amount, "currency": currency}
+        headers = {"Idempotency-Key": idempotency_key}
+        try:
+            data = await self._call(
+                lambda: self._client.post("/transfers", json=body, headers=headers)
+            )
+        except PaymentDeclined as refused:  # the provider's 402: an answer, kept per key
+            raise TransferRefused("The seller's account takes no transfers") from refused
+        return Transfer(id=data["id"], amount=data["amount"], currency=data["currency"])
 
     async def aclose(self) -> None:
         await self._client.aclose()

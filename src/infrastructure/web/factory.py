@@ -81,12 +81,14 @@ def create_app(
     tags: Sequence[dict[str, str]] = (),
     jobs: Sequence[PeriodicJob | Loop] = (),
     outbox_counts: Callable[[], Awaitable[dict[str, int]]] | None = None,
+    webhook_counts: Callable[[], Awaitable[dict[str, int]]] | None = None,
     large_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
     """A new app serving `api_routers` under `/api/v1` and `root_routers` at the root,
     running `jobs` in the background while it serves, and reporting `outbox_counts()` (the
-    events pending and dead) in `/metrics`. Paths matching a pattern of `large_bodies`
-    (under the API prefix) take bodies of up to its size instead of `HTTP__MAX_BODY_BYTES`."""
+    events pending and dead) and `webhook_counts()` (the deliveries) in `/metrics`. Paths
+    matching a pattern of `large_bodies` (under the API prefix) take bodies of up to its size
+    instead of `HTTP__MAX_BODY_BYTES`."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -122,7 +124,7 @@ def create_app(
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     if settings.http.metrics:
-        metrics = metrics_endpoint(outbox_counts or _no_outbox)
+        metrics = metrics_endpoint(outbox_counts or _no_outbox, webhook_counts or _no_outbox)
         app.add_route("/metrics", metrics, include_in_schema=False)
     install_docs(app)
     install_openapi(app, api_prefix=API_PREFIX, servers=SERVERS)

@@ -5,7 +5,8 @@
   method, summed over the live workers. A method outside HTTP's own (WebDAV's `PROPFIND`,
   say, which the server's parser lets through) is counted as `OTHER`, so no client adds series;
 - `db_connections_in_use`, by engine (`write`, `read`), summed over the live workers;
-- `outbox_events`, pending and dead, read from the database when scraped.
+- `outbox_events`, pending and dead, and `webhook_deliveries`, pending and dead, read from
+  the database when scraped.
 
 Under gunicorn every worker is a process of its own: with `PROMETHEUS_MULTIPROC_DIR` set (the
 gunicorn configuration in `src/gunicorn_conf.py` sets and empties it) each worker writes its
@@ -49,6 +50,12 @@ OUTBOX = Gauge(
     "Outbox events not delivered: pending (due or backing off) and dead letters",
     ["state"],
     multiprocess_mode="max",  # every worker reads the same database: any answer will do
+)
+WEBHOOK_DELIVERIES = Gauge(
+    "webhook_deliveries",
+    "Webhook deliveries not made: pending (due, in flight or backing off) and dead",
+    ["state"],
+    multiprocess_mode="max",
 )
 IN_PROGRESS = Gauge(
     "http_requests_in_progress",
@@ -105,17 +112,26 @@ def record_pool(write_in_use: int, read_in_use: int) -> None:
     _CONNECTIONS_READ.set(read_in_use)
 
 
+Counts = Callable[[], Awaitable[dict[str, int]]]
+
+
+async def _no_counts() -> dict[str, int]:
+    return {}
+
+
 def metrics_endpoint(
-    outbox_counts: Callable[[], Awaitable[dict[str, int]]],
+    outbox_counts: Counts, webhook_counts: Counts = _no_counts
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The `/metrics` handler; `outbox_counts` reads the backlog when scraped."""
+    """The `/metrics` handler; `outbox_counts` and `webhook_counts` read the backlogs when
+    scraped."""
 
     async def metrics(_request: Request) -> Response:
-        try:
-            for state, count in (await outbox_counts()).items():
-                OUTBOX.labels(state).set(count)
-        except Exception:  # the other figures are still worth answering with
-            logger.opt(exception=True).warning("could not read the outbox backlog for /metrics")
+        for gauge, counts in ((OUTBOX, outbox_counts), (WEBHOOK_DELIVERIES, webhook_counts)):
+            try:
+                for state, count in (await counts()).items():
+                    gauge.labels(state).set(count)
+            except Exception:  # the other figures are still worth answering with
+                logger.opt(exception=True).warning("could not read a backlog for /metrics")
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

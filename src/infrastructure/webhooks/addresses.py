@@ -32,6 +32,7 @@ METADATA = frozenset(
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_MAX_NAME, _MAX_LABEL = 253, 63  # characters of a DNS name, and of each of its labels
 
 
 class UrlRefused(ValueError):
@@ -93,6 +94,12 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
+def _is_host_name(host: str) -> bool:
+    """Whether DNS could hold `host` (RFC 1035 lengths); an IP address passes too."""
+    labels = host.rstrip(".").split(".")
+    return len(host) <= _MAX_NAME and all(0 < len(label) <= _MAX_LABEL for label in labels)
+
+
 def check_url_form(url: str, *, allow_private: bool) -> httpx.URL:
     """`url` parsed, if its form is one a webhook may have (before resolving its host)."""
     try:
@@ -104,6 +111,8 @@ def check_url_form(url: str, *, allow_private: bool) -> httpx.URL:
         raise UrlRefused("the URL must be https")
     if not parsed.host:
         raise UrlRefused("the URL must name a host")
+    if not _is_host_name(parsed.host):
+        raise UrlRefused("the host is no valid name (at most 253 characters, 63 a label)")
     if parsed.userinfo:
         raise UrlRefused("the URL may not hold a user name or password")
     return parsed
@@ -121,7 +130,7 @@ async def resolve_target(
     except ValueError:
         try:
             found = await resolver(parsed.host, port)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: not a name IDNA can spell
             raise UrlRefused(f"the host {parsed.host} does not resolve") from error
         addresses = [ipaddress.ip_address(each.split("%", 1)[0]) for each in found]
     if not addresses:

@@ -82,8 +82,15 @@ class WebhookSender:
         )
 
     async def check(self, url: str) -> None:
-        """Refuse (`UrlRefused`) a URL that no delivery could be sent to."""
-        await resolve_target(url, allow_private=self._allow_private, resolver=self._resolver)
+        """Refuse (`UrlRefused`) a URL that no delivery could be sent to; a host that does
+        not resolve within the delivery timeout is refused too."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await resolve_target(
+                    url, allow_private=self._allow_private, resolver=self._resolver
+                )
+        except TimeoutError as error:
+            raise UrlRefused("the host did not resolve in time") from error
 
     async def send(
         self, *, url: str, secret: str, message_id: str, body: str, now: datetime

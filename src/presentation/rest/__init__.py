@@ -10,6 +10,7 @@ from src.presentation.rest import (
     images,
     money,
     orders,
+    payouts,
     refunds,
     reviews,
     shipping,
@@ -35,6 +36,9 @@ API_ROUTERS = (
     webhooks.router,
     admin.router,
     money.rates,
+    money.sellers,
+    payouts.sellers,
+    payouts.all_payouts,
 )
 ROOT_ROUTERS = (health.router, images.media)
 TAGS = (
@@ -50,6 +54,7 @@ TAGS = (
     {"name": "shipping", "description": "Shipments: sellers ship their part of an order"},
     {"name": "analytics", "description": "Sales and shipping figures for sellers and admins"},
     {"name": "webhooks", "description": "Signed deliveries of events to sellers' receivers"},
+    {"name": "money", "description": "Sellers' balances and the ledger of what they are owed"},
     {"name": "admin", "description": "Administration: domain events and dead letters"},
     {"name": "health", "description": "Liveness and readiness probes"},
 )

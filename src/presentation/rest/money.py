@@ -1,16 +1,53 @@
-"""Marketplace money: commission rates (admins)."""
+"""Marketplace money: commission rates (admins), sellers' balances and ledger."""
 
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, status
 
-from src.application import commission
-from src.presentation.rest.deps import AsAdmin
-from src.presentation.rest.money_schemas import CommissionRatesResponse, RateRequest
-from src.presentation.rest.schemas import problems, text
+from src.application import commission, ledger
+from src.presentation.rest.deps import AsAdmin, AsSeller
+from src.presentation.rest.money_schemas import (
+    BalanceResponse,
+    BalancesResponse,
+    CommissionRatesResponse,
+    LedgerEntryResponse,
+    LedgerQuery,
+    RateRequest,
+)
+from src.presentation.rest.query import query_model, query_parameters
+from src.presentation.rest.schemas import PageResponse, problems, text
 
 rates = APIRouter(prefix="/admin/commission-rates", tags=["admin"])
+sellers = APIRouter(prefix="/sellers/me", tags=["money"])
+
+
+@sellers.get("/balance", responses=problems(401, 403))
+async def read_my_balance(principal: AsSeller) -> BalancesResponse:
+    """Read your balance (sellers).
+
+    In each currency you sold in: `pending` (paid orders' payouts, until your shipment is
+    delivered and the hold is over), `available` and `paidOut`. An order's payment adds your
+    payout (subtotal − commission) to `pending`; a refund takes it back.
+    """
+    balances = await ledger.read_balance(principal=principal)
+    return BalancesResponse(items=[BalanceResponse.of(balance) for balance in balances])
+
+
+@sellers.get(
+    "/ledger", responses=problems(401, 403, 422), openapi_extra=query_parameters(LedgerQuery)
+)
+async def list_my_ledger(
+    principal: AsSeller, query: Annotated[LedgerQuery, query_model(LedgerQuery)]
+) -> PageResponse[LedgerEntryResponse]:
+    """List your ledger entries (sellers), newest first.
+
+    Every change of your balance: pending + available = Σ amounts of your sale, refund,
+    payout and payoutReturned entries, and paidOut = −(Σ payouts + Σ returned payouts).
+    """
+    page = await ledger.list_ledger(principal=principal, limit=query.limit, cursor=query.cursor)
+    return PageResponse.of([LedgerEntryResponse.of(entry) for entry in page.items], page)
+
 
 CategoryName = Annotated[
     str, Path(description="A category, as products spell it", examples=["books"]), text(100)

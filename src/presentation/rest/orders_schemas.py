@@ -199,8 +199,8 @@ class OrderResponse(ApiModel):
                         {
                             "sellerId": "49130b81-4bf0-46ad-a96e-db8c8afdb2e8",
                             "subtotal": 9998,
-                            "commission": 0,
-                            "payout": 9998,
+                            "commission": 1000,
+                            "payout": 8998,
                         }
                     ],
                     "cartId": None,
@@ -224,8 +224,9 @@ class OrderResponse(ApiModel):
     sellers: Annotated[list[SellerShareResponse], Documented(minItems=1, maxItems=MAX_LINES)] = (
         Field(
             description="Each seller with items in the order, in the order its items first name "
-            "them: the subtotal of its items, the platform's commission and the seller's payout "
-            "(commission 0 and payout the subtotal until commission rates are set)"
+            "them: the subtotal of its items, the platform's commission (Σ over its items of "
+            "round-half-even(unitPrice × quantity × rate / 10000), each at the rate in force "
+            "when the order was placed) and the seller's payout (subtotal − commission)"
         )
     )
     cart_id: UUID | None = Field(description="The cart it was checked out from; null when "

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 _LISTED = query_parameters(WebhookListQuery)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422))
 async def create_webhook(
     body: CreateWebhookRequest, principal: AsSellerOrAdmin, request: Request, response: Response
 ) -> CreatedWebhookResponse:
@@ -31,7 +31,8 @@ async def create_webhook(
     It receives the events of its topics that concern you (an admin's: all of them), each
     signed with the `secret` answered here and never again. Verify a delivery as Standard
     Webhooks says: `webhook-signature` is `v1,` + base64 HMAC-SHA256, keyed with the base64
-    after `whsec_`, of `{webhook-id}.{webhook-timestamp}.{body}`.
+    after `whsec_`, of `{webhook-id}.{webhook-timestamp}.{body}`. An account keeps at most
+    10 endpoints: an eleventh → 409 `tooManyWebhooks`.
     """
     registered = await webhooks.register_endpoint(
         principal=principal,

@@ -10,6 +10,7 @@ from src.infrastructure.database.tables.idempotency import IdempotencyKeysTable
 from src.infrastructure.database.tables.money import (
     CommissionRatesTable,
     LedgerEntriesTable,
+    PayoutsTable,
     PendingFundsTable,
     SellerBalancesTable,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "OrdersTable",
     "OutboxTable",
     "PaymentsTable",
+    "PayoutsTable",
     "PendingFundsTable",
     "ProductImagesTable",
     "ProductVariantsTable",

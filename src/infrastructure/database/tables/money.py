@@ -130,3 +130,31 @@ class PendingFundsTable(Base):
             postgresql_where=text("delivered_at IS NOT NULL"),
         ),
     )
+
+
+PAYOUT_STATUSES = ("pending", "paid", "failed")
+
+
+class PayoutsTable(Base):
+    """A seller's request to be paid what is available; its transfer leaves after commit."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    seller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8))
+    transfer_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(status) for status in PAYOUT_STATUSES)})",
+            name="status_known",
+        ),
+        CheckConstraint("amount >= 1", name="amount_positive"),
+        Index("ix_payouts_seller_created", "seller_id", "created_at", "id"),
+        Index("ix_payouts_created", "created_at", "id"),
+    )

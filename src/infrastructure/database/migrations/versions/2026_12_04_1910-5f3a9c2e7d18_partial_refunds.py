@@ -4,8 +4,8 @@ Orders cancelled after payment before this revision keep their refund in `paymen
 their `refunded` stays 0 and they have no refund rows.
 
 Revision ID: 5f3a9c2e7d18
-Revises: 8e2b4f6a1c39
-Create Date: 2026-12-04 19:00:00.000000+00:00
+Revises: 5a9d3e7b2c14
+Create Date: 2026-12-04 19:10:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5f3a9c2e7d18"
-down_revision: str | None = "8e2b4f6a1c39"
+down_revision: str | None = "5a9d3e7b2c14"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
