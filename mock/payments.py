@@ -1,12 +1,15 @@
-"""A stand-in payment provider: charges, refunds and transfers to sellers, idempotent per
-key, with faults on demand.
+"""A stand-in payment provider: charges, (partial) refunds and transfers to sellers,
+idempotent per key, with faults on demand.
 
     python -m mock.payments --port 8081
 
 Everything lives in memory and is gone when the process stops. Tokens beginning `tok_decline`
-are declined; transfers to a seller named in `POST /_refuse-transfers` are refused (a closed
-account). `POST /_faults` makes the next calls to the POST endpoints fail (a 503, or a stall
-and then a 503), before or after their effect is recorded; `POST /_reset` forgets all.
+are declined. `POST /charges/{id}/refund` refunds `{"amount": n}` of a charge, or without a
+body all that is left; each charge shows `refunded` (the amount so far) and `GET /refunds`
+lists one row per refund made, however often it was asked for. Transfers to a seller named
+in `POST /_refuse-transfers` are refused (a closed account). `POST /_faults` makes the next
+calls to the POST endpoints fail (a 503, or a stall and then a 503), before or after their
+effect is recorded; `POST /_reset` forgets all.
 """
 
 import argparse
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -60,17 +63,41 @@ class Refused(Exception):
         self.answer = answer
 
 
+@dataclass(frozen=True)
+class RefundRecord:
+    """Money given back from a charge: one per refund made, however often it was asked."""
+
+    id: str
+    charge_id: str
+    order_id: str
+    amount: int
+    currency: str
+    idempotency_key: str
+
+    def to_json(self) -> Json:
+        """The refund as the API shows it."""
+        return {
+            "id": self.id,
+            "chargeId": self.charge_id,
+            "orderId": self.order_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "idempotencyKey": self.idempotency_key,
+        }
+
+
 @dataclass
 class Charge:
-    """One successful charge, whether (and how often) it was refunded, and every key a
-    refund of it was asked under (a client that refunds once asks under one key)."""
+    """One successful charge, how much of it was refunded in how many refunds, and every key
+    a refund of it was asked under (a client that refunds once asks under one key)."""
 
     id: str
     order_id: str
     amount: int
     currency: str
     idempotency_key: str
-    status: Literal["succeeded", "refunded"] = "succeeded"
+    status: Literal["succeeded", "refunded"] = "succeeded"  # refunded: all of it
+    refunded: int = 0  # the amount refunded so far
     refunds: int = 0
     refund_keys: list[str] = field(default_factory=list)
 
@@ -83,6 +110,7 @@ class Charge:
             "currency": self.currency,
             "status": self.status,
             "idempotencyKey": self.idempotency_key,
+            "refunded": self.refunded,
             "refunds": self.refunds,
             "refundKeys": list(self.refund_keys),
         }
@@ -132,6 +160,10 @@ class ChargeRequest(BaseModel):
     token: str = Field(min_length=1)
 
 
+class RefundRequest(BaseModel):
+    amount: int = Field(ge=1, strict=True)
+
+
 class TransferRequest(BaseModel):
     seller_id: str = Field(alias="sellerId", min_length=1)
     amount: int = Field(ge=1, strict=True)
@@ -155,7 +187,8 @@ class Provider:
         self.stall_seconds = stall_seconds
         self.charges: dict[str, Charge] = {}
         self.charge_answers: dict[str, Answer] = {}
-        self.refunded_by_key: dict[str, str] = {}
+        self.refund_answers: dict[str, Answer] = {}
+        self.refunds: dict[str, RefundRecord] = {}
         self.transfers: dict[str, Transfer] = {}
         self.transfer_answers: dict[str, Answer] = {}
         self.refusing: set[str] = set()  # sellers whose transfers are refused
@@ -166,7 +199,8 @@ class Provider:
         """Forget every charge, transfer, key and fault."""
         self.charges.clear()
         self.charge_answers.clear()
-        self.refunded_by_key.clear()
+        self.refund_answers.clear()
+        self.refunds.clear()
         self.transfers.clear()
         self.transfer_answers.clear()
         self.refusing.clear()
@@ -206,18 +240,37 @@ class Provider:
         self.charge_answers[key] = answer
         return answer
 
-    def refund(self, charge_id: str, key: str) -> Answer:
-        """Refund a charge at most once; a key already seen answers for the charge it refunded."""
-        charge = self.charges.get(self.refunded_by_key.get(key, charge_id))
+    def refund(self, charge_id: str, key: str, amount: int | None = None) -> Answer:
+        """Refund `amount` of a charge (all that is left when None), once per key: a key
+        already seen gets its first answer back, whichever charge it names now. More than is
+        left → 409; nothing left to refund in full → 200 and nothing moves."""
+        if (seen := self.refund_answers.get(key)) is not None:
+            return seen
+        charge = self.charges.get(charge_id)
         if charge is None:
             return NOT_FOUND
-        if key not in charge.refund_keys:
-            charge.refund_keys.append(key)
-        if charge.status == "succeeded":
+        charge.refund_keys.append(key)
+        left = charge.amount - charge.refunded
+        wanted = left if amount is None else amount
+        if wanted > left:
+            answer = Answer(409, {"error": "refundExceedsCharge", "left": left})
+        else:
+            made = self._refund(charge, wanted, key) if wanted else None
+            answer = Answer(200, charge.to_json() | {"refund": made and made.to_json()})
+        self.refund_answers[key] = answer
+        return answer
+
+    def _refund(self, charge: Charge, amount: int, key: str) -> RefundRecord:
+        made = RefundRecord(
+            id=f"re_{secrets.token_hex(12)}", charge_id=charge.id, order_id=charge.order_id,
+            amount=amount, currency=charge.currency, idempotency_key=key,
+        )  # fmt: skip
+        self.refunds[made.id] = made
+        charge.refunded += amount
+        charge.refunds += 1
+        if charge.refunded == charge.amount:
             charge.status = "refunded"
-            charge.refunds += 1
-        self.refunded_by_key[key] = charge.id
-        return Answer(200, charge.to_json())
+        return made
 
     def transfer(self, request: TransferRequest, key: str) -> Answer:
         """Transfer once per key; a key already seen gets its first answer back, a refusal
@@ -267,10 +320,33 @@ async def create_charge(
 
 
 @router.post("/charges/{charge_id}/refund")
-async def refund_charge(charge_id: str, key: IdempotencyKey, provider: ProviderDep) -> Response:
-    """Refund a charge in full, once however often asked."""
-    answer = await provider.call(lambda: provider.refund(charge_id, key))
+async def refund_charge(
+    charge_id: str,
+    key: IdempotencyKey,
+    provider: ProviderDep,
+    body: Annotated[RefundRequest | None, Body()] = None,
+) -> Response:
+    """Refund `amount` of a charge, or all that is left without a body; once per key."""
+    amount = None if body is None else body.amount
+    answer = await provider.call(lambda: provider.refund(charge_id, key, amount))
     return answer.to_response()
+
+
+@router.get("/refunds")
+async def list_refunds(
+    provider: ProviderDep,
+    charge_id: Annotated[str | None, Query(alias="chargeId")] = None,
+    order_id: Annotated[str | None, Query(alias="orderId")] = None,
+    idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
+) -> list[Json]:
+    """Every refund made, oldest first, optionally of one charge, order or key."""
+    return [
+        made.to_json()
+        for made in provider.refunds.values()
+        if charge_id in {None, made.charge_id}
+        and order_id in {None, made.order_id}
+        and idempotency_key in {None, made.idempotency_key}
+    ]
 
 
 @router.get("/charges")

@@ -16,6 +16,7 @@ from src.application.ledger import release_due_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.payouts import transfer_payout
+from src.application.refunds import make_refund
 from src.application.relay import Relay
 from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher
 from src.application.webhooks import count_undelivered_webhooks
@@ -23,6 +24,7 @@ from src.config import Settings, get_settings
 from src.domain.money.payouts import PayoutRequested
 from src.domain.outbox import RetryPolicy, Subscriber
 from src.domain.payments.events import PaymentUnsettled, RefundRequested
+from src.domain.refunds.events import RefundCreated
 from src.infrastructure.scheduling import Loop, PeriodicJob
 from src.infrastructure.web import create_app
 from src.presentation.rest import API_ROUTERS, ROOT_ROUTERS, TAGS
@@ -31,6 +33,7 @@ from src.presentation.rest.uploads import MAX_OTHER_BYTES
 SUBSCRIBERS: list[Subscriber[Any]] = [
     subscriber("provider-refund", RefundRequested, refund_payment),
     subscriber("provider-settle", PaymentUnsettled, settle_payment),
+    subscriber("provider-refund-part", RefundCreated, make_refund),
     subscriber("provider-transfer", PayoutRequested, transfer_payout),
     *NOTIFICATIONS,
     WEBHOOKS,

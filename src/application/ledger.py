@@ -5,6 +5,7 @@ The functions without `@transaction` run inside their caller's (paying, deliveri
 cancelling), so an entry exists exactly when its cause committed.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -23,8 +24,8 @@ from src.domain.money.ledger_repository import (
     SellerBalanceRepository,
 )
 from src.domain.orders import Order
-from src.domain.orders.rules import seller_shares
 from src.domain.pagination import Page
+from src.domain.refunds import SellerRefund
 from src.domain.users import Principal
 from src.domain.users.rules import ensure_seller
 from src.infrastructure.database.transaction import transaction
@@ -48,20 +49,21 @@ async def start_hold(order_id: UUID, seller_id: UUID, now: datetime) -> None:
     await PendingFundsRepository().delivered(order_id, seller_id, now)
 
 
-async def record_cancellation(order: Order, now: datetime) -> None:
-    """Inside the cancelling transaction of a paid order: a full refund takes back each
-    seller's payout that its payment recorded, from pending while that order's funds are
-    (always, before it ships), else from available."""
+async def record_refund(order: Order, sellers: Sequence[SellerRefund], now: datetime) -> None:
+    """Inside the refunding transaction (the order locked): each seller loses the payout of
+    its refunded items, from pending while that order's funds are, else from available.
+    Sellers the order's payment recorded no sale for (paid before the ledger) lose nothing
+    here; balances are changed in seller id order, as payments change them."""
     ledger, pending = LedgerRepository(), PendingFundsRepository()
     sold_to = await ledger.sold_to(order.id)
-    for share in sorted(seller_shares(order), key=lambda share: share.seller_id):
+    for share in sorted(sellers, key=lambda share: share.seller_id):
         if share.seller_id not in sold_to:
             continue
-        held = await pending.take(order.id, share.seller_id)
+        held = await pending.reduce(order.id, share.seller_id, share.payout)
         await ledger.append(
             refund_entry(
                 seller_id=share.seller_id, order_id=order.id, payout=share.payout,
-                currency=order.currency, pending=held is not None, now=now,
+                currency=order.currency, pending=held, now=now,
             )
         )  # fmt: skip
 

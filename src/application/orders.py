@@ -6,9 +6,8 @@ from uuid import UUID, uuid4
 
 from src.application.commission import rates_for_order
 from src.application.events import raise_event
-from src.application.ledger import record_cancellation
 from src.application.listing import Listing
-from src.application.payments import queue_refund
+from src.application.refunds import refund_the_rest
 from src.domain.catalog import ProductRepository, StockTaken, Variant
 from src.domain.clock import utcnow
 from src.domain.orders import (
@@ -131,9 +130,9 @@ async def list_orders(
 
 @transaction
 async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
-    """Cancel an order before it ships: its items go back in stock and, if it was paid, its
-    charge is refunded (once, after the cancel commits) and its sellers' payouts are taken
-    back in the ledger."""
+    """Cancel an order before it ships: its items go back in stock and, if it was paid, all
+    of it not refunded yet is refunded, as any refund is (once, through the provider after
+    the cancel commits, the sellers' payouts taken back in the ledger)."""
     orders = OrderRepository()
     order = ensure_visible(principal, await orders.get(order_id, for_update=True))
     ensure_may(principal, OrderAction.CANCEL, order)
@@ -148,8 +147,11 @@ async def cancel_order(*, principal: Principal, order_id: UUID) -> Order:
     for item in sorted(order.items, key=lambda item: (item.product_id, item.variant_id)):
         await products.lock(item.product_id)
         await products.return_stock(item.product_id, item.variant_id, item.quantity)
-    refunded = order.status is OrderStatus.PAID and await queue_refund(order)
+    refund = None
     if order.status is OrderStatus.PAID:
-        await record_cancellation(order, utcnow())
+        refund = await refund_the_rest(order, requested_by=principal.user_id)
+    refunded = refund is not None and refund.charge_id is not None
     await raise_event(OrderCancelled(order_id=order.id, buyer_id=order.buyer_id, refunded=refunded))
-    return cancelled
+    if refund is None:
+        return cancelled
+    return cancelled.model_copy(update={"refunded": cancelled.refunded + refund.amount})

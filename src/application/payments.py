@@ -120,22 +120,11 @@ async def _record_charge(order_id: UUID, charge: Charge) -> Order | Conflict:
     )
 
 
-async def queue_refund(order: Order) -> bool:
-    """Inside the cancelling transaction: ask for the order's charge to be refunded once the
-    cancel commits (delivered by the outbox relay, retried until the provider confirms).
-    Whether there was a charge to refund."""
-    payments = PaymentRepository()
-    payment = await payments.get(order.id)
-    if payment is None or payment.charge_id is None:
-        return False
-    await payments.request_refund(order.id, utcnow())
-    await raise_event(RefundRequested(order_id=order.id, charge_id=payment.charge_id))
-    return True
-
-
 async def refund_payment(_event_id: UUID, event: RefundRequested) -> None:
-    """Subscriber to `payment.refund`: refund the charge, at most once (the provider key is
-    the charge's, so a redelivered event refunds nothing more)."""
+    """Subscriber to `payment.refund`: refund in full a charge whose order was cancelled
+    while it was being paid, at most once (the provider key is the charge's, so a
+    redelivered event refunds nothing more). Refunds of paid orders are `refund.created`'s
+    (src.application.refunds)."""
     charge_id = event.charge_id
     await runtime().payments.refund(charge_id=charge_id, idempotency_key=refund_key(charge_id))
     await _record_refund(event.order_id, charge_id)

@@ -33,11 +33,15 @@ from src.infrastructure.webhooks import Attempt, DeliverySender
 
 
 async def _sellers(events: Sequence[Event]) -> dict[UUID, frozenset[UUID]]:
-    """The sellers each event is about: an order's sellers, or the one its payload names."""
+    """The sellers each event is about: those its payload names (a refund's), else an
+    order's sellers, else the one seller its payload names."""
     order_ids = sorted({UUID(e.payload["order_id"]) for e in events if "order_id" in e.payload})
     orders = await OrderRepository().get_many(order_ids) if order_ids else {}
     about: dict[UUID, frozenset[UUID]] = {}
     for event in events:
+        if "seller_ids" in event.payload:
+            about[event.id] = frozenset(UUID(each) for each in event.payload["seller_ids"])
+            continue
         order = orders.get(UUID(event.payload["order_id"])) if "order_id" in event.payload else None
         if order is not None:
             about[event.id] = order.seller_ids

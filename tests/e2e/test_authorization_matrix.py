@@ -4,10 +4,10 @@ broken object-level, function-level and property-level authorization).
 Each case runs in a fresh little world: a seller with product P and product V (sizes S and
 M of it sold), another seller with product Q, a buyer with an order holding P in each state
 the routes need (awaiting payment, paid, paid and shipped by the seller, delivered, its
-payout released to the seller) and a review R of another product delivered to them,
-another buyer, an admin. The table gives the status each role gets; 404 where the caller
-may not even see the object, 403 where it may see it but not act, as the contract says.
-No response may ever carry a password or a hash.
+payout released to the seller) and a review R of another product delivered to them, a
+refund F of the shipped order, another buyer, an admin. The table gives the status each
+role gets; 404 where the caller may not even see the object, 403 where it may see it but
+not act, as the contract says. No response may ever carry a password or a hash.
 """
 
 import re
@@ -91,6 +91,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | str | None, dict[str, int]]] = [
     ("GET", "/orders/{O_shipped}/shipments", None, ORDER_VIEWERS),
     ("GET", "/shipments/{S}", None, ORDER_VIEWERS),
     ("PATCH", "/shipments/{S}", {"status": "delivered"}, ORDER_VIEWERS | {"buyer": 403}),
+    # Refunds: admins, or a seller its own items (other sellers cannot see the order).
+    ("POST", "/orders/{O_paid}/refunds", {"items": [{"productId": "{P}", "quantity": 1}]},
+     ORDER_VIEWERS | {"buyer": 403, "seller": 201, "admin": 201}),
+    ("GET", "/orders/{O_shipped}/refunds", None, ORDER_VIEWERS),
+    ("GET", "/orders/{O_shipped}/refunds/{F}", None, ORDER_VIEWERS),
     ("GET", "/analytics/products/{P}/orders", None, PRODUCT_OWNER),
     ("GET", "/analytics/products/{P}/shipping", None, PRODUCT_OWNER),
     ("GET", "/analytics/sellers/me/sales", None,
@@ -204,6 +209,8 @@ async def world(client: AsyncClient) -> tuple[dict[str, dict[str, str]], dict[st
     ids["S"] = (await call("POST", f"/orders/{ids['O_shipped']}/shipments", "seller", shipment))[
         "id"
     ]
+    refund = {"items": [{"productId": ids["P"], "quantity": 1}]}
+    ids["F"] = (await call("POST", f"/orders/{ids['O_shipped']}/refunds", "admin", refund))["id"]
     # Delivered to the buyer: P, not reviewed yet, and P2, reviewed by the buyer as R.
     ids["P2"] = (await call("POST", "/products", "seller", product))["id"]
     lines = [{"productId": ids["P"], "quantity": 1}, {"productId": ids["P2"], "quantity": 1}]

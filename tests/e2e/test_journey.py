@@ -84,6 +84,7 @@ def test_list_order_pay_ship_deliver_and_read_the_figures(services: tuple[str, s
         figures = ok(client.get(f"{API}/analytics/products/{lamp['id']}/orders", headers=seller))
         assert figures == {
             "productId": lamp["id"], "ordersCount": 1, "unitsSold": 2, "revenue": 9998,
+            "refunded": 0,
             "byStatus": {"pendingPayment": 0, "paid": 0, "shipped": 0, "delivered": 1,
                          "cancelled": 0},
         }  # fmt: skip

@@ -84,7 +84,7 @@ async def test_an_order_snapshots_its_items_and_takes_their_stock(shop: Shop) ->
     assert response.headers["location"] == f"{API}/orders/{order['id']}"
     assert set(order) == {
         "id", "buyerId", "status", "items", "total", "currency", "shippingAddress",
-        "createdAt", "updatedAt", "sellers", "cartId",
+        "createdAt", "updatedAt", "sellers", "cartId", "refunded",
     }  # fmt: skip
     assert (order["status"], order["buyerId"]) == ("pendingPayment", shop.buyer["id"])
     assert order["items"] == [

@@ -20,7 +20,7 @@ from src.config.settings import OutboxSettings, PaymentsSettings, RateLimitSetti
 from tests.conftest import build_app, make_settings
 from tests.e2e.helpers import API, bearer, problem_of
 from tests.e2e.servers import free_port, stand_in_provider
-from tests.e2e.test_orders_api import Shop
+from tests.e2e.test_orders_api import Shop, admin_token
 
 pytestmark = [pytest.mark.database, pytest.mark.server]
 
@@ -210,6 +210,40 @@ async def test_a_cancelled_paid_order_is_refunded_exactly_once_despite_faults(
     (charge,) = await charges(provider, order)
     # One refund, asked for under one key however often the relay tried.
     assert (charge["status"], charge["refunds"], len(charge["refundKeys"])) == ("refunded", 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("when", "mode"), [("before", "error"), ("after", "error"), ("after", "timeout")]
+)
+async def test_partial_refunds_are_made_once_each_despite_faults(
+    shop: Shop, provider: AsyncClient, when: str, mode: str
+) -> None:
+    """Every try of each refund's first delivery fails (with "after", the provider made the
+    refund but its answer was lost); the relay delivers again, finds what the refund's key
+    did, and makes no second refund."""
+    admin = await admin_token(shop.client)
+    lamp = await shop.product(price=1000, stock=5)
+    order = await shop.placed((lamp, 3))
+    assert (await pay(shop, order)).status_code == 200
+    await faults(provider, failNext=ATTEMPTS, mode=mode, when=when)
+    path = f"{API}/orders/{order['id']}/refunds"
+    body = {"items": [{"productId": lamp["id"], "quantity": 1}]}
+    for _ in range(2):
+        made = await shop.client.post(path, headers=bearer(admin), json=body)
+        assert made.status_code == 201, made.text
+
+    for _ in range(200):
+        listed = (await shop.client.get(path, headers=bearer(admin))).json()["items"]
+        if all(each["status"] == "refunded" for each in listed):
+            break
+        await asyncio.sleep(0.05)
+    assert [each["status"] for each in listed] == ["refunded", "refunded"]
+    await asyncio.sleep(0.3)  # time for a wrong second refund to happen
+    refunds = (await provider.get("/refunds", params={"orderId": order["id"]})).json()
+    assert sorted(each["amount"] for each in refunds) == [1000, 1000]
+    assert len({each["idempotencyKey"] for each in refunds}) == 2
+    (charge,) = await charges(provider, order)
+    assert (charge["refunded"], charge["status"]) == (2000, "succeeded")
 
 
 async def test_a_provider_failing_at_random_during_500_pays_leaves_no_order_charged_but_unpaid(

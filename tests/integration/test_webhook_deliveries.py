@@ -19,6 +19,7 @@ from src.application.webhook_deliveries import WEBHOOKS, WebhookDispatcher, make
 from src.domain.catalog.events import ProductArchived
 from src.domain.clock import utcnow
 from src.domain.outbox import Event, OutboxRepository, RetryPolicy
+from src.domain.refunds.events import RefundCreated
 from src.domain.users import Principal, Role
 from src.domain.webhooks import (
     Delivery,
@@ -95,6 +96,28 @@ async def test_the_relay_makes_one_delivery_per_concerned_endpoint_once(runtime:
     # Handed over again (a relay died before recording its receipt): nothing more is made.
     await make_deliveries(await events())
     assert [d.id for d in await log(seller, mine)] == [delivery.id]
+    assert len(await log(root, everyone)) == 1
+
+
+@transaction
+async def refunded(*sellers: Principal) -> None:
+    await raise_event(
+        RefundCreated(refund_id=uuid4(), order_id=uuid4(), amount=100, currency="USD",
+                      seller_ids=sorted(seller.user_id for seller in sellers))
+    )  # fmt: skip
+
+
+async def test_a_refund_concerns_the_sellers_whose_items_it_covers(runtime: Runtime) -> None:
+    seller, other = await person(Role.SELLER), await person(Role.SELLER)
+    root = await person(Role.ADMIN)
+    topics = ["refund.created"]
+    mine, theirs = await endpoint(seller, topics=topics), await endpoint(other, topics=topics)
+    everyone = await endpoint(root, topics=topics)
+    await refunded(seller)
+    await Relay([WEBHOOKS]).deliver_due()
+    (delivery,) = await log(seller, mine)
+    assert delivery.topic == "refund.created"
+    assert await log(other, theirs) == []
     assert len(await log(root, everyone)) == 1
 
 

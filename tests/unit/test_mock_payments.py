@@ -63,6 +63,7 @@ async def test_a_charge_is_made_and_listed(payments: httpx.AsyncClient) -> None:
         "currency": "EUR",
         "status": "succeeded",
         "idempotencyKey": "k1",
+        "refunded": 0,
         "refunds": 0,
         "refundKeys": [],
     }
@@ -132,6 +133,66 @@ async def test_a_charge_is_refunded_exactly_once(payments: httpx.AsyncClient) ->
         1,
         ["r1", "r2"],
     )
+
+
+async def part(
+    payments: httpx.AsyncClient, charge_id: str, key: str, amount: object
+) -> httpx.Response:
+    return await payments.post(
+        f"/charges/{charge_id}/refund", json={"amount": amount}, headers={"Idempotency-Key": key}
+    )
+
+
+async def test_a_charge_is_refunded_in_parts_once_per_key(payments: httpx.AsyncClient) -> None:
+    charge_id = (await charge(payments, "k1")).json()["id"]  # 1999
+    first = await part(payments, charge_id, "p1", 500)
+    assert first.status_code == 200
+    assert (first.json()["refunded"], first.json()["status"]) == (500, "succeeded")
+    assert first.json()["refund"]["amount"] == 500
+    for _ in range(3):  # asked again: the first answer, nothing more moves
+        assert (await part(payments, charge_id, "p1", 500)).json() == first.json()
+    assert (await part(payments, charge_id, "p2", 1500)).status_code == 409
+    rest = await part(payments, charge_id, "p3", 1499)
+    assert (rest.json()["refunded"], rest.json()["status"], rest.json()["refunds"]) == (
+        1999, "refunded", 2)  # fmt: skip
+    refunds = (await payments.get("/refunds")).json()
+    assert refunds == [
+        {"id": refunds[0]["id"], "chargeId": charge_id, "orderId": "order-1", "amount": 500,
+         "currency": "EUR", "idempotencyKey": "p1"},
+        {"id": refunds[1]["id"], "chargeId": charge_id, "orderId": "order-1", "amount": 1499,
+         "currency": "EUR", "idempotencyKey": "p3"},
+    ]  # fmt: skip
+    by_key = await payments.get("/refunds", params={"idempotencyKey": "p3"})
+    assert by_key.json() == [refunds[1]]
+    assert (await payments.get("/refunds", params={"chargeId": "ch_other"})).json() == []
+
+
+async def test_a_full_refund_after_a_part_gives_back_the_rest(payments: httpx.AsyncClient) -> None:
+    charge_id = (await charge(payments, "k1")).json()["id"]
+    await part(payments, charge_id, "p1", 999)
+    rest = await refund(payments, charge_id, "r1")
+    assert (rest.json()["refunded"], rest.json()["refund"]["amount"]) == (1999, 1000)
+    assert [r["amount"] for r in (await payments.get("/refunds")).json()] == [999, 1000]
+
+
+async def test_a_malformed_refund_amount_is_invalid(payments: httpx.AsyncClient) -> None:
+    charge_id = (await charge(payments, "k1")).json()["id"]
+    for wrong in (0, -5, "100", 1.5):
+        response = await part(payments, charge_id, "p1", wrong)
+        assert (response.status_code, response.json()["error"]) == (422, "invalid")
+    assert (await payments.get("/refunds")).json() == []
+
+
+async def test_a_fault_after_a_partial_refund_records_it_once(
+    payments: httpx.AsyncClient,
+) -> None:
+    charge_id = (await charge(payments, "k1")).json()["id"]
+    await fail_next(payments, failNext=2, when="after")
+    for _ in range(2):
+        assert (await part(payments, charge_id, "p1", 100)).status_code == 503
+    retry = await part(payments, charge_id, "p1", 100)
+    assert (retry.status_code, retry.json()["refunded"]) == (200, 100)
+    assert len((await payments.get("/refunds")).json()) == 1
 
 
 async def test_refunding_an_unknown_charge_is_not_found(payments: httpx.AsyncClient) -> None:

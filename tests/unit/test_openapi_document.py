@@ -112,6 +112,7 @@ def test_a_created_or_listed_resource_links_to_the_operations_taking_its_ids(
         "readShipment", "deliverShipment", "readSeller",
         "setSellerCommissionRate", "removeSellerCommissionRate",
         "readOrder", "cancelOrder", "payOrder", "shipOrder", "listOrderShipments",
+        "refundOrder", "listRefunds", "readRefund",
     }  # fmt: skip
     assert shipment["readOrder"]["parameters"] == {"order_id": "$response.body#/orderId"}
     assert listed["readSeller"]["parameters"] == {"seller_id": "$response.body#/items/0/sellerId"}

@@ -26,6 +26,7 @@ MEANING_BASED_422 = {
     "POST /api/v1/products/{product_id}/variants",  # a variant that does not fit the options
     "POST /api/v1/orders",  # an unknown product, a product twice, a reused Idempotency-Key
     "POST /api/v1/orders/{order_id}/pay",  # a reused Idempotency-Key
+    "POST /api/v1/orders/{order_id}/refunds",  # an item not in the order, a reused key
     "POST /api/v1/carts/{cart_id}/items",  # an unknown product, a 51st line, another currency
     "POST /api/v1/carts/current/merge",  # the cart itself, over 50 lines, another currency
     "POST /api/v1/carts/{cart_id}/checkout",  # an empty cart, lines no longer on sale

@@ -17,6 +17,8 @@ class ProductOrderStats:
     units_sold: int  # in paid, shipped and delivered orders
     revenue: int  # minor units, Σ unit price × quantity over the same orders
     by_status: dict[OrderStatus, int]  # orders holding the product, by status
+    # Minor units refunded of this product in the same orders (revenue stays gross).
+    refunded: int = 0
 
 
 @dataclass(frozen=True, slots=True)

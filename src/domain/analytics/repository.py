@@ -10,7 +10,13 @@ from src.domain.analytics.entities import SOLD, DailySales, ProductOrderStats, S
 from src.domain.orders.entities import OrderStatus
 from src.domain.shipping.entities import ShipmentStatus
 from src.infrastructure.database import BaseRepository
-from src.infrastructure.database.tables import OrderItemsTable, OrdersTable, ShipmentsTable
+from src.infrastructure.database.tables import (
+    OrderItemsTable,
+    OrdersTable,
+    RefundItemsTable,
+    RefundsTable,
+    ShipmentsTable,
+)
 
 _O, _I, _S = OrdersTable, OrderItemsTable, ShipmentsTable
 _SOLD = [status.value for status in SOLD]
@@ -21,7 +27,8 @@ class AnalyticsRepository(BaseRepository[OrdersTable]):
 
     async def product_orders(self, product_id: UUID) -> ProductOrderStats:
         """How the orders holding a product stand: each order once, however many of the
-        product's variants it holds."""
+        product's variants it holds; and what was refunded of it in the orders whose
+        revenue counts (two statements)."""
         statement = (
             select(
                 _O.status,
@@ -37,6 +44,13 @@ class AnalyticsRepository(BaseRepository[OrdersTable]):
         rows = {OrderStatus(row.status): row for row in await self._execute(statement)}
         by_status = {status: rows[status].orders if status in rows else 0 for status in OrderStatus}
         sold = [rows[status] for status in SOLD if status in rows]
+        refunded = (
+            select(func.coalesce(func.sum(RefundItemsTable.amount), 0))
+            .select_from(RefundItemsTable)
+            .join(RefundsTable, RefundsTable.id == RefundItemsTable.refund_id)
+            .join(_O, _O.id == RefundsTable.order_id)
+            .where(RefundItemsTable.product_id == product_id, _O.status.in_(_SOLD))
+        )
         return ProductOrderStats(
             product_id=product_id,
             orders_count=sum(
@@ -45,6 +59,7 @@ class AnalyticsRepository(BaseRepository[OrdersTable]):
             units_sold=sum(int(row.units) for row in sold),
             revenue=sum(int(row.revenue) for row in sold),
             by_status=by_status,
+            refunded=int((await self._execute(refunded)).scalar_one()),
         )
 
     async def product_shipments(

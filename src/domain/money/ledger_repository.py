@@ -73,6 +73,15 @@ _DUE = (
     .order_by(_F.delivered_at)
     .limit(bindparam("limit"))
 )
+_REDUCE = (
+    update(_F)
+    .where(_F.order_id == bindparam("the_order"), _F.seller_id == bindparam("the_seller"))
+    .values(amount=_F.amount - bindparam("amount"))
+    .returning(_F.amount)
+)
+_EMPTIED = delete(_F).where(
+    _F.order_id == bindparam("the_order"), _F.seller_id == bindparam("the_seller"), _F.amount == 0
+)
 _TAKE = (
     delete(_F)
     .where(_F.order_id == bindparam("the_order"), _F.seller_id == bindparam("the_seller"))
@@ -236,6 +245,15 @@ class PendingFundsRepository(BaseRepository[PendingFundsTable]):
             statement = statement.with_for_update(skip_locked=True)
         rows = await self._execute(statement, {"before": before, "limit": limit})
         return [(row.order_id, row.seller_id) for row in rows]
+
+    async def reduce(self, order_id: UUID, seller_id: UUID, amount: int) -> bool:
+        """Take `amount` off a seller's pending funds for an order (a refund); whether they
+        were still pending. Funds refunded to nothing leave the work list."""
+        parameters = {"the_order": order_id, "the_seller": seller_id}
+        left = (await self._execute(_REDUCE, {**parameters, "amount": amount})).scalar()
+        if left == 0:
+            await self._execute(_EMPTIED, parameters)
+        return left is not None
 
     async def take(self, order_id: UUID, seller_id: UUID) -> tuple[int, str] | None:
         """Remove the pending funds of a seller for an order: (amount, currency), or None if

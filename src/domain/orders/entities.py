@@ -76,6 +76,7 @@ class Order(Entity):
     updated_at: datetime
     paid_at: datetime | None = None
     cart_id: UUID | None = None  # the cart it was checked out from, if any
+    refunded: int = Field(default=0, ge=0)  # Σ of its refunds' amounts, minor units
 
     @property
     def seller_ids(self) -> frozenset[UUID]:

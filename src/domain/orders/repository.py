@@ -35,6 +35,7 @@ _ORDER_COLUMNS = (
     _O.updated_at,
     _O.paid_at,
     _O.cart_id,
+    _O.refunded,
 )
 # Statements built once, values bound per call: building `insert().values(...)` for every
 # order costs more than running it.
@@ -54,6 +55,11 @@ _MOVE = (
     .values(status=bindparam("status"), updated_at=bindparam("now"))
 )
 _MOVE_TO_PAID = _MOVE.values(paid_at=bindparam("now"))
+_ADD_REFUNDED = (
+    update(_O)
+    .where(_O.id == bindparam("order_id"))
+    .values(refunded=_O.refunded + bindparam("amount"), updated_at=bindparam("now"))
+)
 # A listing row's sort key: a seller's listing walks `order_sellers`, whose copy of the
 # order's time is the order's own.
 _ROW_KEY = operator.attrgetter("created_at", "id")
@@ -106,6 +112,7 @@ def _to_order(row: Any, items: list[OrderItem]) -> Order:
         updated_at=row.updated_at,
         paid_at=row.paid_at,
         cart_id=row.cart_id,
+        refunded=row.refunded,
     )
 
 
@@ -206,6 +213,11 @@ class OrderRepository(BaseRepository[OrdersTable]):
         if paid:
             changes["paid_at"] = now
         return order.model_copy(update=changes)
+
+    async def add_refunded(self, order: Order, amount: int, now: datetime) -> Order:
+        """Count `amount` more as refunded (under the order's lock, held by the caller)."""
+        await self._execute(_ADD_REFUNDED, {"order_id": order.id, "amount": amount, "now": now})
+        return order.model_copy(update={"refunded": order.refunded + amount, "updated_at": now})
 
     async def list_page(
         self,

@@ -17,3 +17,9 @@ def charge_key(order_id: UUID, declined_attempts: int) -> str:
 def refund_key(charge_id: str) -> str:
     """The provider key of a charge's refund: one refund per charge, however often asked."""
     return f"refund-{charge_id}"
+
+
+def partial_refund_key(refund_id: UUID) -> str:
+    """The provider key of one refund of an order: one provider refund per refund row,
+    however often the outbox delivers it."""
+    return f"refund-{refund_id}"

@@ -5,6 +5,7 @@ from src.infrastructure.payments.gateway import (
     Charge,
     OutcomeUnknown,
     PaymentGateway,
+    ProviderRefund,
     Transfer,
     TransferRefused,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "Charge",
     "OutcomeUnknown",
     "PaymentGateway",
+    "ProviderRefund",
     "Transfer",
     "TransferRefused",
     "create_payment_gateway",

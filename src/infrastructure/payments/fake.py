@@ -12,6 +12,7 @@ from src.infrastructure.errors import NotFound, PaymentDeclined
 from src.infrastructure.payments.gateway import (
     Charge,
     PaymentGateway,
+    ProviderRefund,
     Transfer,
     TransferRefused,
 )
@@ -25,6 +26,8 @@ class FakePaymentGateway(PaymentGateway):
     # Idempotency key -> the charge id it produced, or None for a decline.
     answers: dict[str, str | None] = field(default_factory=dict)
     refunds: dict[str, int] = field(default_factory=dict)  # charge id -> refunds performed
+    # Idempotency key -> the partial refund it made.
+    parts: dict[str, ProviderRefund] = field(default_factory=dict)
     # Transfers made, by idempotency key (None: refused), and sellers whose are refused.
     transfers: dict[str, Transfer | None] = field(default_factory=dict)
     refusing: set[str] = field(default_factory=set)
@@ -58,6 +61,25 @@ class FakePaymentGateway(PaymentGateway):
             self.refunds[charge_id] = self.refunds.get(charge_id, 0) + 1
         self.answers.setdefault(idempotency_key, charge_id)
         return self.charges[charge_id]
+
+    async def refund_part(
+        self, *, charge_id: str, amount: int, idempotency_key: str
+    ) -> ProviderRefund:
+        charge = self.charges.get(charge_id)
+        if charge is None:
+            raise NotFound(f"No charge {charge_id}")
+        if idempotency_key not in self.parts:
+            made = ProviderRefund(id=f"re_{uuid4().hex}", charge_id=charge_id, amount=amount,
+                                  currency=charge.currency)  # fmt: skip
+            self.parts[idempotency_key] = made
+            self.refunds[charge_id] = self.refunds.get(charge_id, 0) + 1
+            refunded = sum(p.amount for p in self.parts.values() if p.charge_id == charge_id)
+            if refunded >= charge.amount:
+                self.charges[charge_id] = replace(charge, refunded=True)
+        return self.parts[idempotency_key]
+
+    async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
+        return self.parts.get(idempotency_key)
 
     async def transfer(
         self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str

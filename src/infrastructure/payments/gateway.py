@@ -33,6 +33,16 @@ class Transfer:
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderRefund:
+    """A refund (of part or all of a charge) as the provider reports it."""
+
+    id: str
+    charge_id: str
+    amount: int
+    currency: str
+
+
 class TransferRefused(Exception):
     """The provider refused a transfer (the seller's account takes none): nothing was sent,
     and a repeat under the same key is refused again."""
@@ -64,6 +74,18 @@ class PaymentGateway(ABC):
     @abstractmethod
     async def refund(self, *, charge_id: str, idempotency_key: str) -> Charge:
         """Refund a charge in full; `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def refund_part(
+        self, *, charge_id: str, amount: int, idempotency_key: str
+    ) -> ProviderRefund:
+        """Refund `amount` of a charge (once per key: a repeat answers the first refund);
+        `ServiceUnavailable` as for `charge`."""
+
+    @abstractmethod
+    async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
+        """The refund a `refund_part` call with this key made, or None if it made none;
+        `ServiceUnavailable` as for `charge`."""
 
     @abstractmethod
     async def transfer(

@@ -31,6 +31,7 @@ from src.infrastructure.payments.gateway import (
     Charge,
     OutcomeUnknown,
     PaymentGateway,
+    ProviderRefund,
     Transfer,
     TransferRefused,
 )
@@ -91,6 +92,21 @@ class HttpPaymentGateway(PaymentGateway):
         headers = {"Idempotency-Key": idempotency_key}
         path = f"/charges/{charge_id}/refund"
         return _charge(await self._call(lambda: self._client.post(path, headers=headers)))
+
+    async def refund_part(
+        self, *, charge_id: str, amount: int, idempotency_key: str
+    ) -> ProviderRefund:
+        headers = {"Idempotency-Key": idempotency_key}
+        path, body = f"/charges/{charge_id}/refund", {"amount": amount}
+        answer = await self._call(lambda: self._client.post(path, json=body, headers=headers))
+        return _refund(answer["refund"])
+
+    async def find_refund(self, *, idempotency_key: str) -> ProviderRefund | None:
+        query = {"idempotencyKey": idempotency_key}
+        found = await self._call(
+            lambda: self._client.get("/refunds", params=query), circuit=_LOOKUP_CIRCUIT
+        )
+        return _refund(found[0]) if found else None
 
     async def transfer(
         self, *, seller_ref: str, amount: int, currency: str, idempotency_key: str
@@ -159,3 +175,10 @@ def _charge(data: dict[str, Any]) -> Charge:
         currency=data["currency"],
         refunded=data["status"] == "refunded",
     )
+
+
+def _refund(data: dict[str, Any]) -> ProviderRefund:
+    return ProviderRefund(
+        id=data["id"], charge_id=data["chargeId"], amount=data["amount"],
+        currency=data["currency"],
+    )  # fmt: skip

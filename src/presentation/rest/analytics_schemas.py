@@ -30,6 +30,7 @@ class ProductOrdersResponse(ApiModel):
                     "ordersCount": 7,
                     "unitsSold": 9,
                     "revenue": 44991,
+                    "refunded": 4999,
                     "byStatus": {"pendingPayment": 1, "paid": 2, "shipped": 1, "delivered": 3,
                                  "cancelled": 1},
                 }
@@ -42,6 +43,10 @@ class ProductOrdersResponse(ApiModel):
     units_sold: Count = Field(description="In paid, shipped and delivered orders")
     revenue: Count = Field(description="Minor units: Σ unitPrice × quantity in those orders")
     by_status: OrdersByStatus
+    refunded: Count = Field(
+        description="Minor units refunded of this product in those same orders; `revenue` "
+        "stays gross, so revenue − refunded is what was kept"
+    )
 
     @classmethod
     def of(cls, stats: ProductOrderStats) -> "ProductOrdersResponse":
@@ -51,6 +56,7 @@ class ProductOrdersResponse(ApiModel):
             orders_count=stats.orders_count,
             units_sold=stats.units_sold,
             revenue=stats.revenue,
+            refunded=stats.refunded,
             by_status=OrdersByStatus(
                 pending_payment=counts[OrderStatus.PENDING_PAYMENT],
                 paid=counts[OrderStatus.PAID],

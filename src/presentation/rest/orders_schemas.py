@@ -204,6 +204,7 @@ class OrderResponse(ApiModel):
                         }
                     ],
                     "cartId": None,
+                    "refunded": 0,
                 }
             ]
         }
@@ -230,6 +231,11 @@ class OrderResponse(ApiModel):
     )
     cart_id: UUID | None = Field(description="The cart it was checked out from; null when "
                                  "it was placed with `POST /orders`")  # fmt: skip
+    refunded: Annotated[int, sent_integer(0, MAX_TOTAL)] = Field(
+        description="Σ of the order's refunds, minor units (the total once cancelled after "
+        "payment)",
+        examples=[0],
+    )
 
     @classmethod
     def of(cls, order: Order) -> "OrderResponse":
@@ -265,6 +271,7 @@ class OrderResponse(ApiModel):
                 for share in seller_shares(order)
             ],
             cart_id=order.cart_id,
+            refunded=order.refunded,
         )
 
 

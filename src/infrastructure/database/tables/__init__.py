@@ -21,6 +21,7 @@ from src.infrastructure.database.tables.orders import (
 )
 from src.infrastructure.database.tables.outbox import EventReceiptsTable, OutboxTable
 from src.infrastructure.database.tables.payments import PaymentsTable
+from src.infrastructure.database.tables.refunds import RefundItemsTable, RefundsTable
 from src.infrastructure.database.tables.reviews import ReviewsTable
 from src.infrastructure.database.tables.shipping import ShipmentsTable
 from src.infrastructure.database.tables.users import RefreshTokensTable, UsersTable
@@ -47,6 +48,8 @@ __all__ = [
     "ProductVariantsTable",
     "ProductsTable",
     "RefreshTokensTable",
+    "RefundItemsTable",
+    "RefundsTable",
     "ReviewsTable",
     "SellerBalancesTable",
     "ShipmentsTable",

@@ -26,6 +26,8 @@ class OrdersTable(Base):
     paid_at: Mapped[datetime | None]  # sales are counted by the day an order was paid
     # The cart it was checked out from: a cart makes one order at most.
     cart_id: Mapped[UUID | None] = mapped_column(unique=True)
+    # Σ of its refunds' amounts, kept in step by the transaction that writes each refund.
+    refunded: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         CheckConstraint(
