@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from src.application.carts import purge_abandoned_carts
 from src.application.events import count_undelivered, subscriber
 from src.application.idempotency import purge_expired_keys
-from src.application.ledger import release_due_funds
+from src.application.ledger import release_held_funds
 from src.application.notifications import SUBSCRIBERS as NOTIFICATIONS
 from src.application.payments import refund_payment, settle_payment
 from src.application.payouts import transfer_payout
@@ -88,7 +88,7 @@ def create_marketplace(settings: Settings) -> FastAPI:
         PeriodicJob(
             "release sellers' held funds",
             every_seconds=settings.payouts.release_interval_seconds,
-            run=release_due_funds,
+            run=release_held_funds,
         ),
     ]
     if settings.outbox.relay_in_app:

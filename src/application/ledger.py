@@ -32,8 +32,10 @@ from src.infrastructure.database.transaction import transaction
 from src.infrastructure.runtime import runtime
 
 _LEDGER = Listing("ledger", (datetime, UUID))
-# Funds released per run of the job, so that one run never holds a long transaction.
+# Funds released per transaction, so that none holds its locks for long; and the most
+# batches one run of the job releases before it leaves the rest to its next run.
 _RELEASE_BATCH = 200
+_RELEASE_BATCHES_PER_RUN = 50
 
 
 async def record_sales(order: Order, now: datetime) -> None:
@@ -66,6 +68,18 @@ async def record_refund(order: Order, sellers: Sequence[SellerRefund], now: date
                 currency=order.currency, pending=held, now=now,
             )
         )  # fmt: skip
+
+
+async def release_held_funds() -> int:
+    """The periodic job: release every due fund, a batch per transaction, until a batch
+    comes back short (or enough batches ran); how many were released."""
+    released = 0
+    for _ in range(_RELEASE_BATCHES_PER_RUN):
+        batch = await release_due_funds()
+        released += batch
+        if batch < _RELEASE_BATCH:
+            break
+    return released
 
 
 @transaction

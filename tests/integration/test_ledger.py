@@ -196,6 +196,19 @@ async def test_jobs_running_at_once_release_each_funds_once(world: World) -> Non
     assert await balances(seller) == {(seller.user_id, "USD"): balance(0, 5400)}
 
 
+async def test_the_job_releases_batch_after_batch_until_none_is_due(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_operations, "_RELEASE_BATCH", 2)
+    seller = await world.seller()
+    for product in await world.products(seller, [100, 200, 300, 400, 500]):
+        order = await world.order((product, 1))
+        await pay_order(principal=world.buyer, order_id=order.id, payment_token="tok")
+        await world.deliver(order, seller)
+    assert await ledger_operations.release_held_funds() == 5
+    assert await balances(seller) == {(seller.user_id, "USD"): balance(0, 1350)}
+
+
 async def test_funds_stay_pending_until_the_hold_is_over(
     world: World, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
