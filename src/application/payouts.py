@@ -18,6 +18,8 @@ from src.domain.money.ledger_repository import LedgerRepository, SellerBalanceRe
 from src.domain.money.payout_repository import PayoutRepository
 from src.domain.money.payouts import (
     Payout,
+    PayoutFailed,
+    PayoutPaid,
     PayoutRequested,
     PayoutStatus,
     new_payout,
@@ -82,7 +84,8 @@ async def _pending_payout(payout_id: UUID) -> Payout | None:
 
 @transaction
 async def _settle(payout_id: UUID, *, transfer_id: str | None) -> None:
-    """Paid with `transfer_id`, or (None) failed with its amount available again; once."""
+    """Paid with `transfer_id`, or (None) failed with its amount available again; once,
+    announced to the seller's webhooks."""
     payouts = PayoutRepository()
     payout = await payouts.get(payout_id)
     if payout is None:
@@ -90,8 +93,13 @@ async def _settle(payout_id: UUID, *, transfer_id: str | None) -> None:
     now = utcnow()
     status = PayoutStatus.FAILED if transfer_id is None else PayoutStatus.PAID
     settled = await payouts.settle(payout, status=status, transfer_id=transfer_id, now=now)
-    if settled is not None and status is PayoutStatus.FAILED:
+    if settled is None:
+        return
+    if status is PayoutStatus.FAILED:
         await LedgerRepository().append(returned_entry(payout, now))
+        await raise_event(PayoutFailed(payout_id=payout.id, seller_id=payout.seller_id))
+    else:
+        await raise_event(PayoutPaid(payout_id=payout.id, seller_id=payout.seller_id))
 
 
 @transaction(readonly=True)

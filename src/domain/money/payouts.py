@@ -37,6 +37,24 @@ class PayoutRequested(DomainEvent):
     payout_id: UUID
 
 
+class PayoutPaid(DomainEvent):
+    """The provider made a payout's transfer (for the seller's webhooks)."""
+
+    topic = "payout.paid"
+
+    payout_id: UUID
+    seller_id: UUID
+
+
+class PayoutFailed(DomainEvent):
+    """The provider refused a payout's transfer; its amount is available again."""
+
+    topic = "payout.failed"
+
+    payout_id: UUID
+    seller_id: UUID
+
+
 def payout_amount(requested: int | None, available: int) -> int:
     """What a payout sends: the amount asked for (all that is available when none is), never
     more than is available."""
