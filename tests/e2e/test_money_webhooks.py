@@ -11,7 +11,7 @@ from tests.conftest import make_settings
 from tests.e2e.helpers import API, bearer
 from tests.e2e.test_money_api import available_funds, provider
 from tests.e2e.test_orders_api import Shop
-from tests.e2e.test_refunds_api import paid, refund
+from tests.e2e.test_refunds_api import item, paid, refund
 from tests.e2e.test_webhooks_api import register
 
 pytestmark = pytest.mark.database
@@ -51,7 +51,7 @@ async def test_refunds_and_payouts_reach_the_sellers_endpoint(shop: Shop) -> Non
                                events=topics)).json()["id"]  # fmt: skip
     lamp = await shop.product(price=1000, stock=10)
     order = await paid(shop, (lamp, 2))
-    assert (await refund(shop, order, (lamp, 1))).status_code == 201
+    assert (await refund(shop, order, shop.seller_token, item(lamp, 1))).status_code == 201
     await available_funds(shop, 2000)
     ask = {"currency": "USD", "amount": 100}
     headers = bearer(shop.seller_token)
