@@ -16,9 +16,9 @@ import argparse
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 import uvicorn
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
@@ -305,6 +305,19 @@ def require_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
     return idempotency_key
 
 
+class Listed(Protocol):
+    def to_json(self) -> Json: ...
+
+
+def matching(records: Iterable[Listed], **wanted: str | None) -> list[Json]:
+    """The records (oldest first) whose fields equal every filter given (None: any)."""
+    return [
+        record.to_json()
+        for record in records
+        if all(value is None or getattr(record, name) == value for name, value in wanted.items())
+    ]
+
+
 ProviderDep = Annotated[Provider, Depends(get_provider)]
 IdempotencyKey = Annotated[str, Depends(require_key)]
 router = APIRouter()
@@ -340,13 +353,10 @@ async def list_refunds(
     idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
 ) -> list[Json]:
     """Every refund made, oldest first, optionally of one charge, order or key."""
-    return [
-        made.to_json()
-        for made in provider.refunds.values()
-        if charge_id in {None, made.charge_id}
-        and order_id in {None, made.order_id}
-        and idempotency_key in {None, made.idempotency_key}
-    ]
+    return matching(
+        provider.refunds.values(),
+        charge_id=charge_id, order_id=order_id, idempotency_key=idempotency_key,
+    )  # fmt: skip
 
 
 @router.get("/charges")
@@ -356,11 +366,7 @@ async def list_charges(
     idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
 ) -> list[Json]:
     """Every charge made, oldest first, optionally for one order or one charge key."""
-    return [
-        charge.to_json()
-        for charge in provider.charges.values()
-        if order_id in {None, charge.order_id} and idempotency_key in {None, charge.idempotency_key}
-    ]
+    return matching(provider.charges.values(), order_id=order_id, idempotency_key=idempotency_key)
 
 
 @router.post("/transfers", status_code=201)
@@ -379,12 +385,9 @@ async def list_transfers(
     idempotency_key: Annotated[str | None, Query(alias="idempotencyKey")] = None,
 ) -> list[Json]:
     """Every transfer made, oldest first, optionally to one seller or under one key."""
-    return [
-        transfer.to_json()
-        for transfer in provider.transfers.values()
-        if seller_id in {None, transfer.seller_id}
-        and idempotency_key in {None, transfer.idempotency_key}
-    ]
+    return matching(
+        provider.transfers.values(), seller_id=seller_id, idempotency_key=idempotency_key
+    )
 
 
 @router.post("/_refuse-transfers", status_code=204)
