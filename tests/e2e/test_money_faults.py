@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from src.config.settings import PROJECT_ROOT
-from tests.conftest import new_empty_database
 from tests.e2e.helpers import API, bearer
 from tests.e2e.servers import (
     migrate,
@@ -277,12 +276,11 @@ async def faults(provider: httpx.AsyncClient, count: int, mode: str) -> None:
     assert (await provider.post("/_faults", json=body)).status_code == 200
 
 
-async def test_lost_provider_answers_move_no_money_twice(tmp_path: Path) -> None:
-    with (
-        stand_in_provider(stall_seconds=0.8) as provider_url,
-        new_empty_database(tmp_path) as database_url,
-    ):
-        environment = environment_for(database_url, tmp_path, provider_url)
+async def test_lost_provider_answers_move_no_money_twice(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    with stand_in_provider(stall_seconds=0.8) as provider_url:
+        environment = environment_for(empty_database_url, tmp_path, provider_url)
         with serving(environment, workers=2) as base_url:
             async with market(base_url, provider_url) as shop:
                 sellers = [await shop.seller() for _ in range(3)]
@@ -326,14 +324,11 @@ def relay(environment: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
 
 
 async def test_a_relay_killed_between_a_transfer_and_its_receipt_transfers_once(
-    tmp_path: Path,
+    empty_database_url: str, tmp_path: Path
 ) -> None:
-    with (
-        stand_in_provider(stall_seconds=30) as provider_url,
-        new_empty_database(tmp_path) as database_url,
-    ):
+    with stand_in_provider(stall_seconds=30) as provider_url:
         environment = environment_for(
-            database_url, tmp_path, provider_url,
+            empty_database_url, tmp_path, provider_url,
             OUTBOX__RELAY_IN_APP="false", OUTBOX__LEASE_SECONDS="2",
             PAYMENTS__TIMEOUT_SECONDS="20", PAYMENTS__DEADLINE_SECONDS="25",
         )  # fmt: skip
