@@ -1,6 +1,7 @@
 """Marketplace money through faults, on real processes (API.md, "Marketplace money"):
 gunicorn with two workers, the stand-in provider losing answers after it recorded their
-effect, and an outbox relay killed between a transfer and its receipt.
+effect, an outbox relay killed between a transfer and its receipt, and PostgreSQL restarted
+while refunds and payouts are on their way.
 
 Whatever fails, each payout is transferred once, each refund is made once, and no money
 drifts: each seller's balance is what its ledger adds up to, and what the provider holds
@@ -8,9 +9,11 @@ drifts: each seller's balance is what its ledger adds up to, and what the provid
 """
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ import httpx
 import pytest
 
 from src.config.settings import PROJECT_ROOT
+from tests.e2e import postgres_cluster
 from tests.e2e.helpers import API, bearer
 from tests.e2e.servers import (
     migrate,
@@ -32,7 +36,7 @@ from tests.e2e.servers import (
 )
 from tests.e2e.test_concurrent_orders import account, order
 
-pytestmark = [pytest.mark.database, pytest.mark.server]
+pytestmark = [pytest.mark.server]
 
 RATE_BPS = 1000  # the default commission rate
 
@@ -255,10 +259,14 @@ def environment_for(database_url: str, folder: Path, provider_url: str, **extra:
 
 
 @asynccontextmanager
-async def market(base_url: str, provider_url: str) -> AsyncIterator[Market]:
+async def market(
+    base_url: str, provider_url: str, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Market]:
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
     async with (
-        httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http,
+        httpx.AsyncClient(
+            base_url=base_url, timeout=60, limits=limits, transport=transport
+        ) as http,
         httpx.AsyncClient(base_url=provider_url, timeout=10) as provider,
     ):
         yield Market(http, provider, await account(http, "buyer"))
@@ -276,6 +284,7 @@ async def faults(provider: httpx.AsyncClient, count: int, mode: str) -> None:
     assert (await provider.post("/_faults", json=body)).status_code == 200
 
 
+@pytest.mark.database
 async def test_lost_provider_answers_move_no_money_twice(
     empty_database_url: str, tmp_path: Path
 ) -> None:
@@ -323,6 +332,7 @@ def relay(environment: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
             process.wait(timeout=30)
 
 
+@pytest.mark.database
 async def test_a_relay_killed_between_a_transfer_and_its_receipt_transfers_once(
     empty_database_url: str, tmp_path: Path
 ) -> None:
@@ -368,3 +378,71 @@ async def relay_run(shop: Market, environment: dict[str, str], provider_url: str
         await shop.refund(seller, sales[1], 2)
         await shop.settled()
     await shop.check_books()
+
+
+class Retrying(httpx.AsyncHTTPTransport):
+    """A client that asks again while the service answers 503 (its database is down), under
+    one Idempotency-Key per POST, so a request that took effect before its answer was lost
+    takes effect once."""
+
+    def __init__(self) -> None:
+        super().__init__(limits=httpx.Limits(max_connections=50, max_keepalive_connections=50))
+        self.unavailable = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and "Idempotency-Key" not in request.headers:
+            request.headers["Idempotency-Key"] = str(uuid.uuid4())
+        for _ in range(150):
+            response = await super().handle_async_request(request)
+            if response.status_code not in (503, 409):
+                return response
+            code = json.loads(await response.aread()).get("code")
+            if code not in ("databaseUnavailable", "idempotencyKeyInFlight"):
+                return response
+            self.unavailable += code == "databaseUnavailable"
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{request.method} {request.url} unavailable for 30 s")
+
+
+@pytest.mark.skipif(
+    not postgres_cluster.available(), reason="needs PostgreSQL's server binaries (CI has them)"
+)
+async def test_a_database_restart_while_refunds_and_payouts_are_pending_moves_money_once(
+    tmp_path: Path,
+) -> None:
+    with (
+        postgres_cluster.private_cluster() as cluster,
+        stand_in_provider(stall_seconds=0.8) as provider_url,
+    ):
+        environment = environment_for(cluster.url, tmp_path, provider_url)
+        client = Retrying()
+        with serving(environment, workers=2) as base_url:
+            async with market(base_url, provider_url, client) as shop:
+                sellers = [await shop.seller() for _ in range(2)]
+                sales = [
+                    await shop.sell(sellers[n % 2], price=1005 + 10 * n, quantity=3)
+                    for n in range(6)
+                ]
+                await shop.refund(sellers[0], sales[0], 1)
+                for seller in sellers:
+                    assert await shop.released(seller) > 0
+                # Refunds and payouts whose answers the provider stalls past the timeout: the
+                # relay is still at them when the database goes away.
+                await faults(shop.provider, 4, "timeout")
+                await shop.refund(sellers[1], sales[1], 2)
+                await asyncio.gather(*(shop.pay_out(seller) for seller in sellers))
+                await shop.refund(sellers[0], sales[2], 1)
+                assert {p["status"] for s in sellers for p in s.payouts} == {"pending"}
+                await asyncio.to_thread(cluster.stop)
+                # A refund asked while the database is down, answered once it is back.
+                during = asyncio.create_task(shop.refund(sellers[1], sales[3], 1))
+                await asyncio.sleep(1.5)
+                await asyncio.to_thread(cluster.start)
+                await during
+                assert client.unavailable > 0, "the outage was answered 503"
+                # The workload goes on against the restarted database.
+                late = await shop.sell(sellers[0], price=2500, quantity=2)
+                await shop.refund(sellers[0], late, 1)
+                await shop.refund(sellers[0], sales[4], 3)
+                await shop.settled()
+                await shop.check_books()
