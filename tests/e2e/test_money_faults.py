@@ -414,7 +414,11 @@ async def test_a_database_restart_while_refunds_and_payouts_are_pending_moves_mo
         postgres_cluster.private_cluster() as cluster,
         stand_in_provider(stall_seconds=0.8) as provider_url,
     ):
-        environment = environment_for(cluster.url, tmp_path, provider_url)
+        # A relay whose receipts could not be written holds its events until its lease is
+        # out; a short lease lets the other worker's relay take them over within the test.
+        environment = environment_for(
+            cluster.url, tmp_path, provider_url, OUTBOX__LEASE_SECONDS="4"
+        )
         client = Retrying()
         with serving(environment, workers=2) as base_url:
             async with market(base_url, provider_url, client) as shop:
