@@ -437,6 +437,8 @@ async def test_a_database_restart_while_refunds_and_payouts_are_pending_moves_mo
                 await asyncio.gather(*(shop.pay_out(seller) for seller in sellers))
                 await shop.refund(sellers[0], sales[2], 1)
                 assert {p["status"] for s in sellers for p in s.payouts} == {"pending"}
+                stalls = (await shop.provider.get("/_faults")).json()["failNext"]
+                assert stalls > 0, "the relay is still at the refunds and payouts"
                 await asyncio.to_thread(cluster.stop)
                 # A refund asked while the database is down, answered once it is back.
                 during = asyncio.create_task(shop.refund(sellers[1], sales[3], 1))
