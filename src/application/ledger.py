@@ -55,13 +55,22 @@ async def record_refund(order: Order, sellers: Sequence[SellerRefund], now: date
     """Inside the refunding transaction (the order locked): each seller loses the payout of
     its refunded items, from pending while that order's funds are, else from available.
     Sellers the order's payment recorded no sale for (paid before the ledger) lose nothing
-    here; balances are changed in seller id order, as payments change them."""
+    here.
+
+    Every seller's pending funds are taken first, then the balances are changed, in seller
+    id order as payments change them: the release job holds the funds it releases while it
+    waits for balances, so a refund must never wait for funds while holding a balance.
+    """
     ledger, pending = LedgerRepository(), PendingFundsRepository()
     sold_to = await ledger.sold_to(order.id)
-    for share in sorted(sellers, key=lambda share: share.seller_id):
-        if share.seller_id not in sold_to:
-            continue
-        held = await pending.reduce(order.id, share.seller_id, share.payout)
+    shares = sorted(
+        (share for share in sellers if share.seller_id in sold_to),
+        key=lambda share: share.seller_id,
+    )
+    still_pending = [
+        await pending.reduce(order.id, share.seller_id, share.payout) for share in shares
+    ]
+    for share, held in zip(shares, still_pending, strict=True):
         await ledger.append(
             refund_entry(
                 seller_id=share.seller_id, order_id=order.id, payout=share.payout,

@@ -3,15 +3,19 @@ seller's lost payout from pending while that order's funds are, else from availa
 release job then releases only what is left; and the stored balances are always the sums
 of the entries. A refund whose transaction fails leaves nothing behind."""
 
-from uuid import uuid4
+import asyncio
+from datetime import datetime
+from uuid import UUID, uuid4
 
 import pytest
 
+from src.application import ledger as ledger_operations
 from src.application import refunds as refund_operations
 from src.application.ledger import release_due_funds
 from src.application.payments import pay_order
 from src.application.refunds import list_refunds, make_refund, refund_order
 from src.domain.money.ledger import Bucket, LedgerKind, balances_of
+from src.domain.money.ledger_repository import PendingFundsRepository
 from src.domain.orders import Order
 from src.domain.refunds import RefundLine, RefundStatus
 from src.domain.refunds.events import RefundCreated
@@ -134,3 +138,82 @@ async def test_a_seller_refunding_another_sellers_item_is_refused(world: World) 
     with pytest.raises(NotFound):
         await refund_order(principal=stranger, order_id=order.id, lines=lines(order, 1, 0),
                            reason=None)  # fmt: skip
+
+
+class HeldJob:
+    """The release job, stopped after it has taken (on PostgreSQL, locked) its due funds."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.claimed, self.go_on = asyncio.Event(), asyncio.Event()
+        job = self
+
+        class Holding(PendingFundsRepository):
+            async def due(self, before: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+                found = await super().due(before, limit)
+                job.claimed.set()
+                await job.go_on.wait()
+                return found
+
+        monkeypatch.setattr(ledger_operations, "PendingFundsRepository", Holding)
+
+    async def start(self) -> "asyncio.Task[int]":
+        task = asyncio.create_task(release_due_funds())
+        await self.claimed.wait()
+        return task
+
+
+async def refund_while_held(job: HeldJob, order: Order, *quantities: int) -> int:
+    """Refund `order` while the job holds its funds, then let the job go on: both must
+    finish, the job having released what it held (the refund waits for it)."""
+    releasing = await job.start()
+    refund = asyncio.create_task(
+        refund_order(principal=ADMIN, order_id=order.id, lines=lines(order, *quantities),
+                     reason=None)
+    )  # fmt: skip
+    await asyncio.sleep(0.3)  # the refund holds the order and waits for the job
+    assert not refund.done()
+    job.go_on.set()
+    released = await releasing
+    await refund
+    return released
+
+
+async def test_a_refund_of_funds_the_release_job_is_releasing_waits_for_the_job(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job locks the funds it releases, then writes entries that reference their orders;
+    a refund locks its order, then its funds. They must queue, never deadlock (on
+    PostgreSQL an order locked FOR UPDATE blocked the entry's foreign-key check)."""
+    seller = await world.seller()
+    order = await paid(world, seller, [1000], 3)  # payout 2700 at 10 %
+    await world.deliver(order, seller)
+    assert await refund_while_held(HeldJob(monkeypatch), order, 1) == 1
+    # Released first, so the refund came out of available.
+    assert [(e.kind, e.amount, e.bucket) for e in await entries_of(seller)] == [
+        (LedgerKind.SALE, 2700, Bucket.PENDING),
+        (LedgerKind.RELEASE, 2700, Bucket.AVAILABLE),
+        (LedgerKind.REFUND, -900, Bucket.AVAILABLE),
+    ]
+    assert await balances(seller) == {(seller.user_id, "USD"): balance(0, 1800)}
+
+
+async def test_a_two_seller_refund_and_the_release_job_take_funds_and_balances_in_one_order(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job holds the second seller's funds of an order and another order's funds of the
+    first seller, and then changes the first seller's balance; a refund of both sellers'
+    items must not hold that balance while it waits for the second seller's funds."""
+    first, second = sorted([await world.seller(), await world.seller()], key=lambda s: s.user_id)
+    (lamp,), (desk,) = await world.products(first, [1000]), await world.products(second, [2000])
+    order = await world.order((lamp, 1), (desk, 1))
+    order = await pay_order(principal=world.buyer, order_id=order.id, payment_token="tok")
+    other = await paid(world, first, [500], 1)
+    await world.deliver(order, second)  # the first seller's funds of it stay undelivered
+    await world.deliver(other, first)
+    assert await refund_while_held(HeldJob(monkeypatch), order, 1, 1) == 2
+    assert await balances(first, second) == {
+        (first.user_id, "USD"): balance(0, 450),  # 900 refunded from pending; 450 released
+        (second.user_id, "USD"): balance(0, 0),  # 1800 released, then refunded
+    }
+    assert await pending_funds(order.id) == []
+    assert balances_of(await entries_of(first, second)) == await balances(first, second)

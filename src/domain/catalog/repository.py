@@ -141,8 +141,12 @@ _RETURN_VARIANT_STOCK = (
     .where(_V.id == bindparam("variant_id"), _V.product_id == bindparam("of_product"))
     .values(stock=_V.stock + _QUANTITY)
 )
+# Products are locked as an UPDATE locks them (FOR NO KEY UPDATE), so that rows referencing
+# them (order items, cart lines, reviews) can be written meanwhile: see the orders' lock.
 _LOCK = (
-    select(ProductsTable.id).where(ProductsTable.id == bindparam("product_id")).with_for_update()
+    select(ProductsTable.id)
+    .where(ProductsTable.id == bindparam("product_id"))
+    .with_for_update(key_share=True)
 )
 
 
@@ -193,7 +197,7 @@ _PRODUCTS_BY_IDS = {
     for dialect in _DIALECTS
 }
 _PRODUCT_BY_ID_FOR_UPDATE = {
-    dialect: statement.with_for_update(of=ProductsTable)
+    dialect: statement.with_for_update(of=ProductsTable, key_share=True)
     for dialect, statement in _PRODUCT_BY_ID.items()
 }
 _VARIANTS_OF = {dialect: _variants_of(dialect) for dialect in _DIALECTS}

@@ -41,7 +41,12 @@ _ORDER_COLUMNS = (
 # order costs more than running it.
 _INSERT_ORDER, _INSERT_ITEMS, _INSERT_SELLERS = insert(_O), insert(_I), insert(_S)
 _ORDER_BY_ID = select(*_ORDER_COLUMNS).where(_O.id == bindparam("order_id"))
-_ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
+# Locked as an UPDATE locks it (FOR NO KEY UPDATE), not FOR UPDATE: rows that reference the
+# order (ledger entries, refunds) can still be written meanwhile, since their foreign-key check
+# takes only a key-share lock. With FOR UPDATE, the release job (holding a seller's funds, and
+# writing an entry for their order) and a refund (holding the order, and waiting for those
+# funds) deadlocked.
+_ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update(key_share=True)
 _ORDER_OF_CART = select(_O.id).where(_O.cart_id == bindparam("cart_id"))
 _ORDERS_BY_IDS = select(*_ORDER_COLUMNS).where(_O.id.in_(bindparam("order_ids", expanding=True)))
 _ITEMS_OF = (
