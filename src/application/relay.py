@@ -7,7 +7,9 @@ subscribers that handled events, the events every subscriber handled, and the fa
 
 Delivery is at least once. A subscriber that fails is retried with exponential backoff; after
 the policy's attempts the event is dead-lettered for an admin to look at and queue again. A
-relay that dies mid-delivery leaves its events to another once their lease runs out. What
+relay that dies mid-delivery leaves its events to another once their lease runs out; one that
+could not record a batch's outcome (the database went away) records it first thing once the
+database answers again, rather than leave the batch's events to wait out their lease. What
 makes redelivery harmless is the receipt each subscriber leaves per event id: an event
 delivered again skips the subscribers that already handled it.
 
@@ -45,6 +47,10 @@ class Relay:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], datetime] = utcnow
     _by_topic: dict[str, list[Subscriber[Any]]] = field(init=False, repr=False)
+    # Batches handled whose settling failed (the database went away): settled first thing
+    # once it answers again, so that their events wait neither for their lease to run out
+    # nor for their subscribers to be called again.
+    _unsettled: list["_Settlement"] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         names = [each.name for each in self.subscribers]
@@ -56,8 +62,9 @@ class Relay:
                 self._by_topic.setdefault(topic, []).append(each)
 
     async def deliver_due(self) -> int:
-        """Deliver what is due now; how many events were delivered."""
-        delivered = 0
+        """Settle what an earlier round could not, then deliver what is due now; how many
+        events were delivered."""
+        delivered = await self._settle_unsettled()
         while events := await self._claim():
             delivered += await self._deliver(events)
             if len(events) < self.batch_size:
@@ -87,8 +94,25 @@ class Relay:
         )
 
     async def _deliver(self, events: list[Event]) -> int:
-        """Hand a claimed batch to its subscribers, then settle it."""
-        handled = await _receipts([event.id for event in events])
+        """Hand a claimed batch to its subscribers, then settle it. If the database goes
+        away before then, the batch is settled as failed (once it is back), so that its
+        events are retried after their backoff, not after their lease."""
+        try:
+            handled = await _receipts([event.id for event in events])
+        except Exception as error:
+            failed = [self._failure(event, error) for event in events]
+            settlement = _Settlement([], [], failed, self.clock())
+        else:
+            settlement = await self._handle(events, handled)
+        try:
+            await _settle(settlement)
+        except Exception:
+            self._unsettled.append(settlement)
+            raise
+        return len(settlement.delivered)
+
+    async def _handle(self, events: list[Event], handled: set[tuple[str, UUID]]) -> "_Settlement":
+        """Each event to each of its subscribers that has not handled it yet."""
         due = {
             event.id: [each for each in self._by_topic.get(event.topic, ())
                        if (each.name, event.id) not in handled]
@@ -107,8 +131,16 @@ class Relay:
                 failures.append(self._failure(event, error))
             else:
                 delivered.append(event.id)
-        await _settle(receipts, delivered, failures, self.clock())
-        return len(delivered)
+        return _Settlement(receipts, delivered, failures, self.clock())
+
+    async def _settle_unsettled(self) -> int:
+        """Settle the batches earlier rounds could not, oldest first; how many events they
+        delivered. Raises (leaving the rest) while the database is still away."""
+        delivered = 0
+        while self._unsettled:
+            await _settle(self._unsettled[0])
+            delivered += len(self._unsettled.pop(0).delivered)
+        return delivered
 
     def _failure(self, event: Event, error: Exception) -> Failure:
         failure = self.retry.failure(event.id, event.attempts, repr(error), self.clock())
@@ -147,8 +179,18 @@ async def _receipts(event_ids: list[UUID]) -> set[tuple[str, UUID]]:
     return await OutboxRepository().receipts(event_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class _Settlement:
+    """What a batch's delivery came to, to be recorded in one transaction."""
+
+    receipts: list[tuple[str, UUID]]
+    delivered: list[UUID]
+    failures: list[Failure]
+    at: datetime
+
+
 @transaction
-async def _settle(
-    receipts: list[tuple[str, UUID]], delivered: list[UUID], failures: list[Failure], now: datetime
-) -> None:
-    await OutboxRepository().settle(receipts, delivered, failures, now)
+async def _settle(settlement: _Settlement) -> None:
+    await OutboxRepository().settle(
+        settlement.receipts, settlement.delivered, settlement.failures, settlement.at
+    )

@@ -14,13 +14,16 @@ import pytest
 from sqlalchemy import func, select
 
 from src.application import admin
+from src.application import relay as relay_module
 from src.application.events import raise_event
 from src.application.relay import Relay
 from src.domain.events import DomainEvent
 from src.domain.outbox import Event, RetryPolicy
 from src.domain.users import Principal, Role
 from src.infrastructure.database import current_connection, transaction
+from src.infrastructure.database.outages import database_unavailable
 from src.infrastructure.database.tables import OutboxTable
+from src.infrastructure.errors import ServiceUnavailable
 from src.infrastructure.runtime import Runtime
 
 pytestmark = pytest.mark.database
@@ -261,6 +264,66 @@ async def test_an_event_whose_relay_died_is_delivered_once_its_lease_runs_out(
     await asyncio.sleep(0.35)
     assert await alive.deliver_due() == 1
     assert recorder.calls[0] == 1
+
+
+async def test_a_batch_whose_outcome_could_not_be_recorded_is_recorded_once_the_database_is_back(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not left to wait out its lease (a minute by default), nor handled again."""
+    await raise_events(2)
+    failing = Recorder("failing", failures=1)
+    recorder = Recorder()
+    relaying = relay(
+        recorder, failing, lease=timedelta(hours=1),
+        retry=RetryPolicy(first_backoff=timedelta(seconds=1)),
+    )  # fmt: skip
+    settle = relay_module._settle
+
+    async def away(*_arguments: object) -> None:
+        raise database_unavailable()
+
+    monkeypatch.setattr(relay_module, "_settle", away)
+    with pytest.raises(ServiceUnavailable):
+        await relaying.deliver_due()
+    assert await undelivered() == 2
+
+    monkeypatch.setattr(relay_module, "_settle", settle)  # the database is back
+    assert await relaying.deliver_due() == 1  # the one no subscriber failed
+    assert recorder.calls == Counter({0: 1, 1: 1})  # the receipts were recorded: not again
+    assert sum(failing.calls.values()) == 2
+    (failed,) = await list_events("pending")
+    assert "mail server is away" in (failed.last_error or "")
+    assert failed.available_at < datetime.now(UTC) + timedelta(seconds=1)  # its backoff
+    await asyncio.sleep(1.05)  # its backoff, not its lease
+    assert await relaying.deliver_due() == 1
+    assert recorder.calls == Counter({0: 1, 1: 1})
+    assert sum(failing.calls.values()) == 3
+    assert await delivered() == 2
+
+
+async def test_a_batch_claimed_just_before_the_database_went_away_waits_its_backoff_not_its_lease(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await raise_events(2)
+    recorder = Recorder()
+    relaying = relay(
+        recorder, lease=timedelta(hours=1), retry=RetryPolicy(first_backoff=timedelta(seconds=1))
+    )
+    receipts = relay_module._receipts
+
+    async def away(*_arguments: object) -> None:
+        monkeypatch.setattr(relay_module, "_receipts", receipts)  # back for the next call
+        raise database_unavailable()
+
+    monkeypatch.setattr(relay_module, "_receipts", away)
+    assert await relaying.deliver_due() == 0
+    assert recorder.calls == Counter()
+    pending = await list_events("pending")
+    assert [e.attempts for e in pending] == [1, 1]
+    assert all(e.available_at < datetime.now(UTC) + timedelta(seconds=1) for e in pending)
+    await asyncio.sleep(1.05)
+    assert await relaying.deliver_due() == 2
+    assert recorder.calls == Counter({0: 1, 1: 1})
 
 
 async def test_a_running_relay_delivers_soon_after_commit(runtime: Runtime) -> None:

@@ -46,14 +46,16 @@ _LEASE = (
     .where(_T.id.in_(bindparam("ids", expanding=True)))
     .values(available_at=bindparam("until"), attempts=_T.attempts + 1)
 )
+# Only events still pending: a batch settled late (after an outage) may find some of its
+# events delivered meanwhile by the relay that took them over.
 _DELIVERED = (
     update(_T)
-    .where(_T.id.in_(bindparam("event_ids", expanding=True)))
+    .where(_T.id.in_(bindparam("event_ids", expanding=True)), _T.delivered_at.is_(None))
     .values(delivered_at=bindparam("at"))
 )
 _FAILED = (
     update(_T)
-    .where(_T.id == bindparam("event_id"))
+    .where(_T.id == bindparam("event_id"), _T.delivered_at.is_(None))
     .values(available_at=bindparam("retry_at"), last_error=bindparam("error"),
             dead_at=bindparam("dead_at"))
 )  # fmt: skip
