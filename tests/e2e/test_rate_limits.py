@@ -107,6 +107,7 @@ def two_workers_sharing_redis(
 
 
 @pytest.mark.redis
+@pytest.mark.xdist_group("redis")  # one process for both Redis tests: this one flushes it
 @pytest.mark.server
 def test_a_limit_holds_across_two_workers_through_redis(two_workers_sharing_redis: str) -> None:
     statuses = []

@@ -51,6 +51,7 @@ async def test_a_disabled_throttle_never_refuses(stores: list[CounterStore]) -> 
 
 
 @pytest.mark.redis
+@pytest.mark.xdist_group("redis")  # one process for both Redis tests: the other flushes it
 @pytest.mark.skipif(not REDIS_URL, reason="shared counters need TEST_REDIS_URL (CI sets it)")
 async def test_workers_share_the_count_through_redis(stores: list[CounterStore]) -> None:
     namespace = uuid4().hex
