@@ -4,12 +4,14 @@ open a transaction (each statement reads the latest commit, like READ COMMITTED)
 Every test runs through both aiosqlite adapters: the fast one (the default) and, with
 `DATABASE__SQLITE_FAST_ADAPTER=false`, SQLAlchemy's stock one."""
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import aiosqlite
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,7 +58,30 @@ async def test_connections_use_wal_foreign_keys_and_a_busy_timeout(runtime: Runt
     assert await write_pragma("query_only") == 0
 
 
-async def test_writes_begin_immediate_and_reads_never_begin(runtime: Runtime) -> None:
+def _another_writer_is_locked_out(database: str) -> bool:
+    """Whether a writer of its own, not waiting at all, is refused the write lock."""
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        return "locked" in str(error)
+    finally:
+        other.close()
+    return False
+
+
+@transaction
+async def hold_the_write_lock_after_one_read(database: str) -> bool:
+    await current_session().execute(text("SELECT 1"))
+    return await asyncio.to_thread(_another_writer_is_locked_out, database)
+
+
+async def test_writes_take_the_lock_at_their_first_statement_and_reads_never_begin(
+    runtime: Runtime,
+) -> None:
+    """BEGIN IMMEDIATE: a write that has only read so far already holds the write lock, and
+    releases it at commit."""
+    database = str(make_url(runtime.settings.database.url).database)
     statements: list[str] = []
 
     def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
@@ -66,7 +91,8 @@ async def test_writes_begin_immediate_and_reads_never_begin(runtime: Runtime) ->
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:
-        await write_something()
+        assert await hold_the_write_lock_after_one_read(database)
+        assert not await asyncio.to_thread(_another_writer_is_locked_out, database)
         await pragma("foreign_keys")
         await pragma("foreign_keys")
     finally:
@@ -78,6 +104,27 @@ async def test_writes_begin_immediate_and_reads_never_begin(runtime: Runtime) ->
         "PRAGMA foreign_keys",
         "PRAGMA foreign_keys",
     ]
+
+
+@transaction
+async def write_nothing() -> None:
+    await current_session().connection()  # begun, and not one statement run
+
+
+async def test_a_write_that_runs_no_statement_commits_and_rolls_back_cleanly(
+    runtime: Runtime,
+) -> None:
+    await write_nothing()
+
+    @transaction
+    async def fail() -> None:
+        await current_session().connection()
+        raise Boom
+
+    with pytest.raises(Boom):
+        await fail()
+    await write_something()  # the connections went back to the pool clean
+    assert await pragma("foreign_keys") == 1
 
 
 class Boom(Exception):
