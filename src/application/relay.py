@@ -6,7 +6,8 @@ the subscribers of its topic, and settles the batch in one transaction: the rece
 subscribers that handled events, the events every subscriber handled, and the failures.
 
 Delivery is at least once. A subscriber that fails is retried with exponential backoff; after
-the policy's attempts the event is dead-lettered for an admin to look at and queue again. A
+the policy's attempts the event is dead-lettered for an admin to look at and queue again, and
+at once when it raises `Undeliverable` (an answer that no retry mends). A
 relay that dies mid-delivery leaves its events to another once their lease runs out; one that
 could not record a batch's outcome (the database went away) records it first thing once the
 database answers again, rather than leave the batch's events to wait out their lease. What
@@ -30,6 +31,7 @@ from loguru import logger
 from src.domain.clock import utcnow
 from src.domain.outbox import Event, Failure, OutboxRepository, RetryPolicy, Subscriber
 from src.infrastructure.database.transaction import transaction
+from src.infrastructure.errors import Undeliverable
 from src.infrastructure.events import first_of, wake_ups
 
 _Prepare = Callable[[Sequence[Event]], Awaitable[object]]
@@ -143,8 +145,16 @@ class Relay:
         return delivered
 
     def _failure(self, event: Event, error: Exception) -> Failure:
-        failure = self.retry.failure(event.id, event.attempts, repr(error), self.clock())
-        if failure.dead_at is not None:
+        final = isinstance(error, Undeliverable)
+        failure = self.retry.failure(
+            event.id, event.attempts, repr(error), self.clock(), final=final
+        )
+        if final:
+            logger.error(
+                "event {} ({}) cannot be delivered and is dead-lettered: {!r}",
+                event.id, event.topic, error,
+            )  # fmt: skip
+        elif failure.dead_at is not None:
             logger.error(
                 "event {} ({}) failed {} times and is dead-lettered: {!r}",
                 event.id, event.topic, event.attempts, error,

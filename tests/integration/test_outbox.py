@@ -23,7 +23,7 @@ from src.domain.users import Principal, Role
 from src.infrastructure.database import current_connection, transaction
 from src.infrastructure.database.outages import database_unavailable
 from src.infrastructure.database.tables import OutboxTable
-from src.infrastructure.errors import ServiceUnavailable
+from src.infrastructure.errors import ServiceUnavailable, Undeliverable
 from src.infrastructure.runtime import Runtime
 
 pytestmark = pytest.mark.database
@@ -248,6 +248,31 @@ async def test_an_event_that_always_fails_is_dead_lettered_and_can_be_requeued(
     assert await relaying.deliver_due() == 1
     assert await list_events("dead") == []
     assert [e.status for e in await list_events(None)] == ["delivered"]
+
+
+async def test_an_event_a_subscriber_cannot_deliver_is_dead_lettered_at_once(
+    runtime: Runtime,
+) -> None:
+    """`Undeliverable`: an outside service's answer that no retry mends (a provider refusing
+    a refund as more than is left of its charge) goes to an admin, not round the backoff."""
+
+    @dataclass
+    class Refused(Recorder):
+        async def handle(self, event: Event, prepared: object) -> None:
+            await super().handle(event, prepared)
+            raise Undeliverable("the provider says more than is left of the charge")
+
+    refused, steady = Refused("refused"), Recorder()
+    relaying = relay(steady, refused, retry=RetryPolicy(first_backoff=timedelta(0)))
+    await raise_events(1)
+
+    assert await relaying.deliver_due() == 0
+    (dead,) = await list_events("dead")
+    assert dead.attempts == 1
+    assert "more than is left" in (dead.last_error or "")
+    assert await relaying.deliver_due() == 0  # not retried
+    assert sum(refused.calls.values()) == 1
+    assert steady.calls == Counter({0: 1})
 
 
 async def test_an_event_whose_relay_died_is_delivered_once_its_lease_runs_out(

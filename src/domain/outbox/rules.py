@@ -41,7 +41,10 @@ class RetryPolicy:
     def gives_up(self, attempts: int) -> bool:
         return attempts >= self.max_attempts
 
-    def failure(self, event_id: UUID, attempts: int, error: str, now: datetime) -> Failure:
-        """What to record of an event whose `attempts`-th delivery failed with `error`."""
-        dead = self.gives_up(attempts)
+    def failure(
+        self, event_id: UUID, attempts: int, error: str, now: datetime, *, final: bool = False
+    ) -> Failure:
+        """What to record of an event whose `attempts`-th delivery failed with `error`; a
+        `final` failure (one no retry can mend) is dead at once."""
+        dead = final or self.gives_up(attempts)
         return Failure(event_id, now + self.backoff(attempts), error, now if dead else None)

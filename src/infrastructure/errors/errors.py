@@ -118,3 +118,9 @@ class ServiceUnavailable(AppError):
 
 class ProgrammingError(RuntimeError):
     """A bug in how the code uses an internal API; never caused by a client."""
+
+
+class Undeliverable(Exception):
+    """A failure no retry can mend: an outside service answered, and its answer says that
+    asking again changes nothing. An outbox subscriber that raises it has its event
+    dead-lettered at once, for an admin to look at, instead of retried for hours."""

@@ -11,7 +11,7 @@ first answer, so a retry can never charge or refund twice.
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from src.infrastructure.errors import ServiceUnavailable
+from src.infrastructure.errors import ServiceUnavailable, Undeliverable
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,11 @@ class ProviderRefund:
 class TransferRefused(Exception):
     """The provider refused a transfer (the seller's account takes none): nothing was sent,
     and a repeat under the same key is refused again."""
+
+
+class ProviderConflict(Undeliverable):
+    """The provider refused a call that contradicts what it has recorded (a refund of more
+    than is left of its charge): its records and ours disagree, and no retry mends that."""
 
 
 class OutcomeUnknown(ServiceUnavailable):

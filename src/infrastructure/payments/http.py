@@ -9,7 +9,8 @@
   `circuit_failures` in a row it opens, and for `circuit_reset_seconds` every call fails at
   once without reaching the provider. Then one call is let through to probe it.
 - A declined card is an answer, not a failure: it is never retried and never trips the
-  circuit.
+  circuit. So is a conflict (409: a refund of more than is left of the charge), which says
+  the provider's records and ours disagree: the caller gets `ProviderConflict`.
 """
 
 import asyncio
@@ -31,6 +32,7 @@ from src.infrastructure.payments.gateway import (
     Charge,
     OutcomeUnknown,
     PaymentGateway,
+    ProviderConflict,
     ProviderRefund,
     Transfer,
     TransferRefused,
@@ -70,7 +72,7 @@ class HttpPaymentGateway(PaymentGateway):
         self._breakers = AsyncCircuitBreakerFactory(
             default_threshold=circuit_failures,
             default_ttl=circuit_reset_seconds,
-            exclude=[PaymentDeclined, NotFound],
+            exclude=[PaymentDeclined, NotFound, ProviderConflict],
         )
 
     async def charge(
@@ -164,6 +166,8 @@ def _answer(response: httpx.Response) -> Any:
         raise PaymentDeclined("The card was declined")
     if response.status_code == httpx.codes.NOT_FOUND:
         raise NotFound("The payment provider knows no such charge")
+    if response.status_code == httpx.codes.CONFLICT:
+        raise ProviderConflict(f"The payment provider refused the call: {response.text[:200]}")
     response.raise_for_status()
     return response.json()
 
