@@ -7,11 +7,11 @@ subscribers that handled events, the events every subscriber handled, and the fa
 
 Delivery is at least once. A subscriber that fails is retried with exponential backoff; after
 the policy's attempts the event is dead-lettered for an admin to look at and queue again, and
-at once when it raises `Undeliverable` (an answer that no retry mends). A
-relay that dies mid-delivery leaves its events to another once their lease runs out; one that
-could not record a batch's outcome (the database went away) records it first thing once the
-database answers again, rather than leave the batch's events to wait out their lease. What
-makes redelivery harmless is the receipt each subscriber leaves per event id: an event
+at once when it raises `Undeliverable` (an answer that no retry mends). A relay that dies
+mid-delivery leaves its events to another once their lease runs out; one that could not
+record a batch's outcome (the database went away) records it first thing once the database
+answers again, rather than leave the batch's events to wait out their lease. What makes
+redelivery harmless is the receipt each subscriber leaves per event id: an event
 delivered again skips the subscribers that already handled it.
 
 Subscribers are registered, not known: the loop sees only the `Subscriber` protocol, so a
