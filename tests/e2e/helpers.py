@@ -61,6 +61,22 @@ def bearer(access_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}"}
 
 
+async def ship_and_deliver(
+    client: AsyncClient, seller_token: str, order_id: str, *, tracking_number: str = "1"
+) -> None:
+    """The seller ships its part of the order, and marks the shipment delivered."""
+    headers = bearer(seller_token)
+    shipped = await client.post(
+        f"{API}/orders/{order_id}/shipments", headers=headers,
+        json={"carrier": "DHL", "trackingNumber": tracking_number},
+    )  # fmt: skip
+    assert shipped.status_code == 201, shipped.text
+    delivered = await client.patch(
+        f"{API}/shipments/{shipped.json()['id']}", headers=headers, json={"status": "delivered"}
+    )
+    assert delivered.status_code == 200, delivered.text
+
+
 async def signed_in(client: AsyncClient, *, role: str = "buyer") -> tuple[dict[str, Any], str]:
     """A new account of `role` and an access token for it."""
     user = await register(client, role=role)

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import new_empty_database
-from tests.e2e.helpers import API, PASSWORD, bearer, new_email
+from tests.e2e.helpers import API, PASSWORD, bearer, new_email, ship_and_deliver
 from tests.e2e.servers import migrate, server_environment, serving
 
 if TYPE_CHECKING:
@@ -242,18 +242,7 @@ async def delivered_buyer(http: httpx.AsyncClient, seller: str, product_id: str)
         f"{API}/orders/{placed['id']}/pay", headers=bearer(buyer), json={"paymentToken": "tok"}
     )
     assert paid.status_code == 200, paid.text
-    shipped = await http.post(
-        f"{API}/orders/{placed['id']}/shipments",
-        headers=bearer(seller),
-        json={"carrier": "DHL", "trackingNumber": placed["id"][:8]},
-    )
-    assert shipped.status_code == 201, shipped.text
-    delivered = await http.patch(
-        f"{API}/shipments/{shipped.json()['id']}",
-        headers=bearer(seller),
-        json={"status": "delivered"},
-    )
-    assert delivered.status_code == 200, delivered.text
+    await ship_and_deliver(http, seller, placed["id"], tracking_number=placed["id"][:8])
     return buyer
 
 

@@ -11,7 +11,7 @@ from src.config.settings import PayoutsSettings, Settings
 from src.infrastructure.payments.fake import FakePaymentGateway
 from src.infrastructure.runtime import runtime
 from tests.conftest import make_settings
-from tests.e2e.helpers import API, bearer, problem_of, signed_in
+from tests.e2e.helpers import API, bearer, problem_of, ship_and_deliver, signed_in
 from tests.e2e.test_orders_api import Shop, admin_token
 
 pytestmark = pytest.mark.database
@@ -56,19 +56,6 @@ async def paid_order(shop: Shop, price: int, quantity: int = 1) -> dict[str, Any
     return result
 
 
-async def deliver(shop: Shop, order: dict[str, Any]) -> None:
-    headers = bearer(shop.seller_token)
-    shipped = await shop.client.post(
-        f"{API}/orders/{order['id']}/shipments", headers=headers,
-        json={"carrier": "DHL", "trackingNumber": "1"},
-    )  # fmt: skip
-    assert shipped.status_code == 201, shipped.text
-    delivered = await shop.client.patch(
-        f"{API}/shipments/{shipped.json()['id']}", headers=headers, json={"status": "delivered"}
-    )
-    assert delivered.status_code == 200, delivered.text
-
-
 async def test_a_seller_has_no_balance_before_its_first_paid_order(shop: Shop) -> None:
     assert await balance(shop) == []
     assert await ledger(shop) == {"items": [], "nextCursor": None}
@@ -81,7 +68,7 @@ async def test_payment_delivery_and_release_move_the_payout_along(shop: Shop) ->
     assert order["sellers"][0]["payout"] == 2250
     assert await balance(shop) == [{"currency": "USD", "pending": 2250, "available": 0,
                                     "paidOut": 0}]  # fmt: skip
-    await deliver(shop, order)
+    await ship_and_deliver(shop.client, shop.seller_token, order["id"])
     assert (await balance(shop))[0]["pending"] == 2250  # held until the job runs
     await release_due_funds()
     assert await balance(shop) == [{"currency": "USD", "pending": 0, "available": 2250,
@@ -158,7 +145,7 @@ def provider() -> FakePaymentGateway:
 async def available_funds(shop: Shop, price: int) -> int:
     """Sell at `price`, deliver, and release: the payout is available."""
     order = await paid_order(shop, price)
-    await deliver(shop, order)
+    await ship_and_deliver(shop.client, shop.seller_token, order["id"])
     await release_due_funds()
     payout: int = order["sellers"][0]["payout"]
     return payout

@@ -26,7 +26,7 @@ import pytest
 
 from src.config.settings import PROJECT_ROOT
 from tests.e2e import postgres_cluster
-from tests.e2e.helpers import API, bearer
+from tests.e2e.helpers import API, bearer, ship_and_deliver
 from tests.e2e.servers import (
     migrate,
     server_environment,
@@ -101,23 +101,10 @@ class Market:
         assert paid.status_code == 200, paid.text
         (share,) = paid.json()["sellers"]
         assert share["commission"] == commission(price * quantity)
-        await self.deliver(seller, order_id)
+        await ship_and_deliver(self.http, seller.token, order_id)
         sale = Sale(order_id, product_id, price, quantity, share["commission"])
         seller.sales.append(sale)
         return sale
-
-    async def deliver(self, seller: Seller, order_id: str) -> None:
-        headers = bearer(seller.token)
-        shipped = await self.http.post(
-            f"{API}/orders/{order_id}/shipments", headers=headers,
-            json={"carrier": "DHL", "trackingNumber": "1"},
-        )  # fmt: skip
-        assert shipped.status_code == 201, shipped.text
-        delivered = await self.http.patch(
-            f"{API}/shipments/{shipped.json()['id']}", headers=headers,
-            json={"status": "delivered"},
-        )  # fmt: skip
-        assert delivered.status_code == 200, delivered.text
 
     async def refund(self, seller: Seller, sale: Sale, quantity: int) -> None:
         response = await self.http.post(

@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from src.config.settings import OutboxSettings, PayoutsSettings, Settings, WebhooksSettings
-from tests.conftest import make_settings
+from src.config.settings import PayoutsSettings, Settings
 from tests.e2e.helpers import API, bearer
 from tests.e2e.test_money_api import available_funds, provider
 from tests.e2e.test_orders_api import Shop
 from tests.e2e.test_refunds_api import item, paid, refund
+from tests.e2e.test_webhook_deliveries_api import fast_deliveries
 from tests.e2e.test_webhooks_api import register
 
 pytestmark = pytest.mark.database
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return make_settings(
-        database_url,
-        outbox=OutboxSettings(poll_seconds=0.05, batch_delay_seconds=0),
-        webhooks=WebhooksSettings(allow_private_http=True, poll_seconds=0.05,
-                                  first_backoff_seconds=30, timeout_seconds=1),
-        payouts=PayoutsSettings(hold_seconds=0),
-    )  # fmt: skip
+    return fast_deliveries(database_url, payouts=PayoutsSettings(hold_seconds=0))
 
 
 @pytest.fixture

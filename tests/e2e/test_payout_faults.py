@@ -11,9 +11,9 @@ from httpx import ASGITransport, AsyncClient
 from src.application.ledger import release_due_funds
 from src.config.settings import OutboxSettings, PaymentsSettings, PayoutsSettings
 from tests.conftest import build_app, make_settings
-from tests.e2e.helpers import API, bearer
+from tests.e2e.helpers import API, bearer, ship_and_deliver
 from tests.e2e.servers import stand_in_provider
-from tests.e2e.test_money_api import balance, deliver, paid_order
+from tests.e2e.test_money_api import balance, paid_order
 from tests.e2e.test_orders_api import Shop
 
 pytestmark = [pytest.mark.database, pytest.mark.server]
@@ -51,7 +51,7 @@ async def shop(database_url: str, provider_url: str) -> AsyncIterator[Shop]:
 async def funds(shop: Shop) -> None:
     """A payout available to the seller."""
     order = await paid_order(shop, 4000)
-    await deliver(shop, order)
+    await ship_and_deliver(shop.client, shop.seller_token, order["id"])
     await release_due_funds()
 
 

@@ -16,8 +16,7 @@ from tests.e2e.test_webhooks_api import admin, register
 pytestmark = pytest.mark.database
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def fast_deliveries(database_url: str, **overrides: object) -> Settings:
     """Fast relays, and receivers allowed on loopback (a closed port: attempts fail)."""
     return make_settings(
         database_url,
@@ -26,7 +25,13 @@ def settings(database_url: str) -> Settings:
             allow_private_http=True, poll_seconds=0.05, first_backoff_seconds=30,
             timeout_seconds=1,
         ),
+        **overrides,
     )  # fmt: skip
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return fast_deliveries(database_url)
 
 
 async def deliveries(client: AsyncClient, token: str, endpoint: str, count: int) -> Any:

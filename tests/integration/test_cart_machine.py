@@ -6,7 +6,6 @@ its order) and every variant's stock is exact: a checkout takes what its cart ho
 that is refused (empty cart, short of stock, another total expected) changes nothing.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +20,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from src.application import carts
@@ -34,6 +32,7 @@ from src.domain.users import Principal, Role
 from src.infrastructure.database import transaction
 from src.infrastructure.errors import AppError
 from src.infrastructure.runtime import Runtime
+from tests.integration.machines import run_machine
 
 pytestmark = pytest.mark.database
 
@@ -235,19 +234,4 @@ class CartMachine(RuleBasedStateMachine):
 
 
 async def test_carts_stay_as_the_model_has_them_and_stock_exact(runtime: Runtime) -> None:
-    loop = asyncio.get_running_loop()
-
-    def on_the_loop(operation: Awaitable[Any]) -> Any:
-        async def wrapped() -> Any:
-            return await operation
-
-        return asyncio.run_coroutine_threadsafe(wrapped(), loop).result(timeout=60)
-
-    # Hypothesis drives the machine synchronously, so it runs in a thread while each
-    # operation runs on this test's loop, where the runtime's database lives.
-    machine = type("Machine", (CartMachine,), {"run": staticmethod(on_the_loop)})
-    await asyncio.to_thread(
-        run_state_machine_as_test,
-        machine,
-        settings=settings(max_examples=20, stateful_step_count=30, deadline=None),
-    )
+    await run_machine(CartMachine, settings(max_examples=20, stateful_step_count=30, deadline=None))

@@ -12,7 +12,6 @@ refunds − transfers = the commission kept on what was not refunded + Σ seller
 available, with one provider refund per refund and one transfer per paid payout.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from src.application import ledger as ledger_operations
@@ -59,6 +57,7 @@ from src.infrastructure.payments import OutcomeUnknown
 from src.infrastructure.payments.fake import FakePaymentGateway
 from src.infrastructure.runtime import Runtime
 from src.main import SUBSCRIBERS
+from tests.integration.machines import run_machine
 from tests.integration.test_ledger import ADMIN, balances, entries_of
 
 pytestmark = pytest.mark.database
@@ -457,14 +456,6 @@ class MoneyMachine(RuleBasedStateMachine):
 async def test_money_is_conserved_through_faults(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loop = asyncio.get_running_loop()
-
-    def on_the_loop(operation: Awaitable[Any]) -> Any:
-        async def wrapped() -> Any:
-            return await operation
-
-        return asyncio.run_coroutine_threadsafe(wrapped(), loop).result(timeout=60)
-
     gateway = runtime.payments
     assert isinstance(gateway, FakePaymentGateway)
     faults = Faults()
@@ -481,12 +472,11 @@ async def test_money_is_conserved_through_faults(
         skew[0] = timedelta(0)
         MoneyMachine.__init__(self)
 
-    machine = type("Machine", (MoneyMachine,), {
-        "run": staticmethod(on_the_loop), "gateway": gateway, "faults": faults, "skew": skew,
-        "__init__": fresh_provider,
-    })  # fmt: skip
-    await asyncio.to_thread(
-        run_state_machine_as_test,
-        machine,
-        settings=settings(max_examples=100, stateful_step_count=30, deadline=None),
+    await run_machine(
+        MoneyMachine,
+        settings(max_examples=100, stateful_step_count=30, deadline=None),
+        gateway=gateway,
+        faults=faults,
+        skew=skew,
+        __init__=fresh_provider,
     )
